@@ -16,8 +16,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *     session before sign-in (the sign-in form's CSRF token, an identity provider's round trip, the page
  *     to come back to) lasts {@code server.servlet.session.timeout}
  * @param apiBaseUrl where the console calls the API; empty for this gateway itself, on loopback or at
- *     the one address {@code server.address} binds it to; otherwise an absolute http(s) URL with a
- *     host ({@link BaseUrls}), or the gateway does not start
+ *     the one address {@code server.address} binds it to, under its {@code server.servlet.context-path};
+ *     otherwise an absolute http(s) URL with a host ({@link BaseUrls}), or the gateway does not start
  * @param pageSize rows per page of the users, jobs, tasks and activity tables: the {@code limit} of the
  *     console's calls to the API, so from 1 to {@value PageRequest#MAX_LIMIT}
  * @param accountChoices how many accounts (by name, narrowed by the account search) the filters and

@@ -32,6 +32,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.util.StringUtils;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestClientResponseException;
+import org.springframework.web.context.WebApplicationContext;
 import org.springframework.web.util.UriBuilder;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -77,23 +78,39 @@ class GatewayApi {
         }
     }
 
-    /** Without a configured base URL, the console calls this gateway once it listens. */
+    /**
+     * Without a configured base URL, the console calls this gateway once it listens, under the path its
+     * servlet context is served at ({@code server.servlet.context-path}).
+     */
     @EventListener
     void onStarted(WebServerInitializedEvent event) {
         if (!StringUtils.hasText(properties.apiBaseUrl())
                 && event.getApplicationContext().getServerNamespace() == null) {
             clients = clients(ownUrl(
                     event.getApplicationContext().getEnvironment().getProperty("server.address"),
-                    event.getWebServer().getPort()));
+                    event.getWebServer().getPort(),
+                    contextPath(event.getApplicationContext())));
         }
+    }
+
+    /** The path the gateway's servlet context is served at: empty at the root, else e.g. {@code /bulk}. */
+    private static String contextPath(Object context) {
+        if (context instanceof WebApplicationContext web && web.getServletContext() != null) {
+            return web.getServletContext().getContextPath();
+        }
+        return "";
     }
 
     /**
      * Where this gateway answers itself: on loopback when it listens on every interface, otherwise at
      * the one address {@code server.address} names, since a gateway bound to another interface has
-     * nothing listening on loopback.
+     * nothing listening on loopback; under {@code contextPath}, the path its servlet context is served at.
      */
-    static String ownUrl(String serverAddress, int port) {
+    static String ownUrl(String serverAddress, int port, String contextPath) {
+        return origin(serverAddress, port) + (contextPath == null ? "" : contextPath);
+    }
+
+    private static String origin(String serverAddress, int port) {
         if (!StringUtils.hasText(serverAddress)) {
             return "http://localhost:" + port;
         }

@@ -1,10 +1,10 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.gateway.scim.ScimErrors;
 import com.portfoliobulk.gateway.webhooks.EventType;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import jakarta.servlet.http.HttpSession;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -163,7 +163,7 @@ class IntegrationsController {
             return integrations(user, portfolioId, null, null, null, model);
         }
         Map<String, Object> shown = new LinkedHashMap<>(created);
-        shown.put("scimBaseUrl", scimBaseUrl(created.get("scimBaseUrl")));
+        shown.put("scimBaseUrl", scimBaseUrl(portfolioId));
         redirect.addFlashAttribute("newToken", shown);
         return page(portfolioId);
     }
@@ -573,17 +573,15 @@ class IntegrationsController {
     }
 
     /**
-     * The SCIM base URL as the identity provider reaches it: the API's path at the address the
-     * administrator reached the console at (the API was called over loopback).
+     * The SCIM base URL as the identity provider reaches it: the portfolio's SCIM path at the address
+     * the administrator reached the console at, under the same context path (the API was called over
+     * loopback, or at the configured API base URL, whose address and path the identity provider may
+     * not share).
      */
-    private static String scimBaseUrl(Object answered) {
-        if (answered == null) {
-            return null;
-        }
-        String path = URI.create(answered.toString()).getRawPath();
+    private static String scimBaseUrl(UUID portfolioId) {
         return ServletUriComponentsBuilder.fromCurrentContextPath()
-                .path(path)
-                .build()
+                .path(ScimErrors.PATHS + "portfolios/{portfolioId}")
+                .buildAndExpand(portfolioId)
                 .toUriString();
     }
 }

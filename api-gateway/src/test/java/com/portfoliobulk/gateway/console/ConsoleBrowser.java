@@ -52,14 +52,30 @@ final class ConsoleBrowser {
     /** How long a page may take to answer before {@link #get} fails; null for as long as it takes. */
     private final Duration answerWithin;
 
+    /**
+     * The path the gateway is served under ({@code server.servlet.context-path}), put before each path
+     * {@link #get} and {@link #post} are given, as the console's links carry it; empty at the root.
+     */
+    private final String contextPath;
+
     ConsoleBrowser(int port) {
-        this(port, null);
+        this(port, null, "");
     }
 
     /** A browser whose {@link #get} fails ({@code HttpTimeoutException}) when a page takes longer than that. */
     ConsoleBrowser(int port, Duration answerWithin) {
+        this(port, answerWithin, "");
+    }
+
+    /** A browser of a gateway served under {@code contextPath}, e.g. {@code /bulk}. */
+    ConsoleBrowser(int port, String contextPath) {
+        this(port, null, contextPath);
+    }
+
+    private ConsoleBrowser(int port, Duration answerWithin, String contextPath) {
         this.port = port;
         this.answerWithin = answerWithin;
+        this.contextPath = contextPath;
     }
 
     /** Signs in with the demo sign-in, the token naming {@code permission} on the portfolio. */
@@ -288,7 +304,8 @@ final class ConsoleBrowser {
     }
 
     HttpResponse<String> get(String path, String... headers) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + port + contextPath + path))
                 .GET();
         if (headers.length > 0) {
             request.headers(headers);
@@ -338,7 +355,8 @@ final class ConsoleBrowser {
     /** Posts a form body already encoded, e.g. with a field repeated (several ticked checkboxes). */
     HttpResponse<String> postEncoded(String path, String body, String... headers)
             throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://localhost:" + port + path))
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + port + contextPath + path))
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (headers.length > 0) {
