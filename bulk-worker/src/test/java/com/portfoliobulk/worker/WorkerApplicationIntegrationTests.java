@@ -33,7 +33,9 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.health.actuate.endpoint.HealthDescriptor;
 import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
+import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthContributor;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.health.registry.HealthContributorRegistry;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -42,6 +44,8 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.event.ConsumerRetryAuthEvent;
+import org.springframework.kafka.event.ConsumerRetryAuthSuccessfulEvent;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
 import org.springframework.kafka.listener.MessageListenerContainer;
 import org.springframework.scheduling.config.ScheduledTask;
@@ -403,6 +407,42 @@ class WorkerApplicationIntegrationTests extends WorkerIntegrationSupport {
                 .allSatisfy(
                         consumer -> assertThat(consumer.getContainerProperties().getAuthExceptionRetryInterval())
                                 .isEqualTo(Duration.ofSeconds(10)));
+    }
+
+    /**
+     * A task listener one of whose consumers the broker refuses (here its ACLs: Spring Kafka announces
+     * the retry as it does after a real refusal) counts as not running: readiness 503, {@code
+     * taskListener} DOWN saying why, {@code bulk_listener_running} 0 for BulkListenerStopped. Once a poll
+     * is let in again, all is back by itself. Before, the listener counted as running all the while.
+     */
+    @Test
+    void isNotReadyWhileTheBrokerRefusesATaskConsumerAndReadyOnceItTakesItAgain() {
+        var container = (ConcurrentMessageListenerContainer<?, ?>) listeners.getListenerContainer(TaskListener.ID);
+        await().atMost(PATIENCE).until(() -> !container.getContainers().isEmpty() && readiness() == 200);
+        assertThat(listenerRunning()).isEqualTo("1.0");
+        var consumer = container.getContainers().getFirst();
+
+        context.publishEvent(
+                new ConsumerRetryAuthEvent(consumer, container, ConsumerRetryAuthEvent.Reason.AUTHORIZATION));
+        try {
+            assertThat(readiness()).isEqualTo(503);
+            assertThat(listenerRunning()).isEqualTo("0.0");
+            Health taskListener = ((HealthIndicator) contributors.getContributor("taskListener")).health();
+            assertThat(taskListener.getStatus()).isEqualTo(Status.DOWN);
+            assertThat(taskListener.getDetails().get("refused"))
+                    .asString()
+                    .contains("the broker refuses its permissions");
+            assertThat(status("/actuator/health/liveness")).isEqualTo(200);
+        } finally {
+            context.publishEvent(new ConsumerRetryAuthSuccessfulEvent(consumer, container));
+        }
+
+        assertThat(readiness()).isEqualTo(200);
+        assertThat(listenerRunning()).isEqualTo("1.0");
+        assertThat(((HealthIndicator) contributors.getContributor("taskListener"))
+                        .health()
+                        .getDetails())
+                .doesNotContainKey("refused");
     }
 
     @Autowired

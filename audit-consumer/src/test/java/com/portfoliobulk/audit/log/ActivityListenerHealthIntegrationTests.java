@@ -18,15 +18,20 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.health.actuate.endpoint.HealthDescriptor;
 import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
+import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthContributor;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.health.registry.HealthContributorRegistry;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.ResponseEntity;
 import org.springframework.kafka.config.KafkaListenerEndpointRegistry;
 import org.springframework.kafka.core.KafkaAdmin;
+import org.springframework.kafka.event.ConsumerRetryAuthEvent;
+import org.springframework.kafka.event.ConsumerRetryAuthSuccessfulEvent;
 import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
 import org.springframework.kafka.listener.MessageListenerContainer;
 import org.springframework.web.client.RestClient;
@@ -86,6 +91,47 @@ class ActivityListenerHealthIntegrationTests {
                         consumer -> assertThat(consumer.getContainerProperties().getAuthExceptionRetryInterval())
                                 .isEqualTo(Duration.ofSeconds(10)));
     }
+
+    /**
+     * An activity listener one of whose consumers the broker refuses (here its credentials: Spring Kafka
+     * announces the retry as it does after a real refusal) counts as not running: readiness 503, {@code
+     * activityListener} DOWN saying why, {@code bulk_listener_running} 0 for BulkListenerStopped. Once a
+     * poll is let in again, all is back by itself. Before, the listener counted as running all the while
+     * and no alert fired.
+     */
+    @Test
+    void readinessIsDownWhileTheBrokerRefusesAnActivityConsumerAndUpOnceItTakesItAgain() {
+        var container =
+                (ConcurrentMessageListenerContainer<?, ?>) listeners.getListenerContainer(ActivityEventListener.ID);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> !container.getContainers().isEmpty() && status("/actuator/health/readiness") == 200);
+        assertThat(scrape())
+                .contains("bulk_listener_running{application=\"audit-consumer\",listener=\"activity-log\"} 1.0");
+        var consumer = container.getContainers().getFirst();
+
+        events.publishEvent(
+                new ConsumerRetryAuthEvent(consumer, container, ConsumerRetryAuthEvent.Reason.AUTHENTICATION));
+        try {
+            assertThat(status("/actuator/health/readiness")).isEqualTo(503);
+            assertThat(status("/actuator/health/liveness")).isEqualTo(200);
+            assertThat(scrape())
+                    .contains("bulk_listener_running{application=\"audit-consumer\",listener=\"activity-log\"} 0.0");
+            Health activityListener = ((HealthIndicator) contributors.getContributor("activityListener")).health();
+            assertThat(activityListener.getStatus()).isEqualTo(Status.DOWN);
+            assertThat(activityListener.getDetails().get("refused"))
+                    .asString()
+                    .contains("the broker refuses its credentials");
+        } finally {
+            events.publishEvent(new ConsumerRetryAuthSuccessfulEvent(consumer, container));
+        }
+
+        assertThat(status("/actuator/health/readiness")).isEqualTo(200);
+        assertThat(scrape())
+                .contains("bulk_listener_running{application=\"audit-consumer\",listener=\"activity-log\"} 1.0");
+    }
+
+    @Autowired
+    ApplicationEventPublisher events;
 
     @Autowired
     HealthEndpoint health;

@@ -1,6 +1,7 @@
 package com.portfoliobulk.worker.health;
 
 import com.portfoliobulk.servicesupport.kafka.ListenerRunning;
+import com.portfoliobulk.servicesupport.kafka.RefusedConsumers;
 import com.portfoliobulk.worker.apply.TaskListener;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Collection;
@@ -13,18 +14,22 @@ import org.springframework.stereotype.Component;
 
 /**
  * {@code taskListener}: DOWN when the task listener container is not running (stopped, or a consumer
- * died), so an orchestrator restarts or stops routing to a worker that no longer applies tasks. Part
- * of the readiness group. Prometheus sees the same as {@code bulk_listener_running} ({@link
+ * died) or the broker refuses one of its consumers (detail {@code refused}: its credentials or its
+ * permissions) until the broker takes it again, so an orchestrator restarts or stops routing to a
+ * worker that no longer applies tasks. Part of the readiness group. Prometheus sees the same as {@code bulk_listener_running} ({@link
  * ListenerRunning}).
  */
 @Component
 class TaskListenerHealthIndicator implements HealthIndicator {
 
     private final KafkaListenerEndpointRegistry registry;
+    private final RefusedConsumers refused;
 
-    TaskListenerHealthIndicator(KafkaListenerEndpointRegistry registry, MeterRegistry meters) {
+    TaskListenerHealthIndicator(
+            KafkaListenerEndpointRegistry registry, RefusedConsumers refused, MeterRegistry meters) {
         this.registry = registry;
-        ListenerRunning.register(meters, registry, TaskListener.ID);
+        this.refused = refused;
+        ListenerRunning.register(meters, registry, refused, TaskListener.ID);
     }
 
     @Override
@@ -33,11 +38,12 @@ class TaskListenerHealthIndicator implements HealthIndicator {
         if (container == null) {
             return Health.down().withDetail("listener", "not registered").build();
         }
-        boolean running = ListenerRunning.isRunning(container);
+        boolean running = ListenerRunning.isRunning(container, refused);
         Collection<TopicPartition> assigned = running ? container.getAssignedPartitions() : null;
-        return (running ? Health.up() : Health.down())
+        Health.Builder health = (running ? Health.up() : Health.down())
                 .withDetail("listener", TaskListener.ID)
-                .withDetail("assignedPartitions", assigned == null ? 0 : assigned.size())
-                .build();
+                .withDetail("assignedPartitions", assigned == null ? 0 : assigned.size());
+        refused.refusal(container).ifPresent(refusal -> health.withDetail("refused", refusal));
+        return health.build();
     }
 }

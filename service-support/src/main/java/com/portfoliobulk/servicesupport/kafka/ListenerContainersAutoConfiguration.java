@@ -26,6 +26,9 @@ import org.springframework.kafka.listener.ContainerProperties;
  *       stops for good at the first such error, and nothing starts it again but a restart.
  * </ul>
  *
+ * <p>And the service learns which consumers the broker refuses ({@link RefusedConsumers}): their
+ * listener counts as not running meanwhile ({@link ListenerRunning}).
+ *
  * <p>Boot's listener container factory takes one {@link ContainerCustomizer} only, so both are here.
  */
 @AutoConfiguration
@@ -34,6 +37,11 @@ public final class ListenerContainersAutoConfiguration {
 
     /** How long a listener refused by the broker's security waits before it polls again. */
     public static final Duration AUTH_RETRY_INTERVAL = Duration.ofSeconds(10);
+
+    @Bean
+    RefusedConsumers refusedConsumers() {
+        return new RefusedConsumers();
+    }
 
     @Bean
     ContainerCustomizer<Object, Object, ConcurrentMessageListenerContainer<Object, Object>>

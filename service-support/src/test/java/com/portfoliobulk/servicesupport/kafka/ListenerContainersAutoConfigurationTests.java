@@ -10,6 +10,11 @@ import org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.config.ConcurrentKafkaListenerContainerFactory;
+import org.springframework.kafka.event.ConsumerRetryAuthEvent;
+import org.springframework.kafka.event.ConsumerRetryAuthEvent.Reason;
+import org.springframework.kafka.event.ConsumerRetryAuthSuccessfulEvent;
+import org.springframework.kafka.event.ConsumerStoppedEvent;
+import org.springframework.kafka.listener.MessageListenerContainer;
 
 class ListenerContainersAutoConfigurationTests {
 
@@ -39,6 +44,35 @@ class ListenerContainersAutoConfigurationTests {
         service.withConfiguration(AutoConfigurations.of(ListenerContainersAutoConfiguration.class))
                 .withPropertyValues("spring.kafka.listener.auth-exception-retry-interval=45s")
                 .run(context -> assertThat(authRetryInterval(context)).isEqualTo(Duration.ofSeconds(45)));
+    }
+
+    /**
+     * A listener of two consumers counts as refused while either is refused, and no longer once each
+     * was let in again or stopped.
+     */
+    @Test
+    void aListenerCountsAsRefusedWhileTheBrokerRefusesAnyOfItsConsumers() {
+        service.withConfiguration(AutoConfigurations.of(ListenerContainersAutoConfiguration.class))
+                .run(context -> {
+                    RefusedConsumers refused = context.getBean(RefusedConsumers.class);
+                    MessageListenerContainer listener = context.getBean(ConcurrentKafkaListenerContainerFactory.class)
+                            .createContainer("tasks");
+                    Object first = new Object();
+                    Object second = new Object();
+                    assertThat(refused.refusesAny(listener)).isFalse();
+
+                    context.publishEvent(new ConsumerRetryAuthEvent(first, listener, Reason.AUTHENTICATION));
+                    context.publishEvent(new ConsumerRetryAuthEvent(second, listener, Reason.AUTHENTICATION));
+                    assertThat(refused.refusal(listener))
+                            .hasValueSatisfying(
+                                    refusal -> assertThat(refusal).startsWith("the broker refuses its credentials"));
+
+                    context.publishEvent(new ConsumerRetryAuthSuccessfulEvent(first, listener));
+                    assertThat(refused.refusesAny(listener)).isTrue();
+                    context.publishEvent(
+                            new ConsumerStoppedEvent(second, listener, ConsumerStoppedEvent.Reason.NORMAL));
+                    assertThat(refused.refusesAny(listener)).isFalse();
+                });
     }
 
     private static Duration authRetryInterval(ConfigurableApplicationContext context) {
