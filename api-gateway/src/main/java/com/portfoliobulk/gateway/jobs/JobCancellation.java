@@ -1,15 +1,23 @@
 package com.portfoliobulk.gateway.jobs;
 
 import com.portfoliobulk.gateway.security.Caller;
+import com.portfoliobulk.gateway.web.RequestRefusedException;
 import com.portfoliobulk.servicesupport.logging.LogContext;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.PessimisticLockingFailureException;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -27,7 +35,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * that the gateway runs at once ({@link PortfolioConcurrencyLimit}), so that one portfolio's many
  * cancellations at once cannot take every connection from the other portfolios. The portfolio's close
  * cancels its jobs without taking a place: it is the Owner's alone, with a token, and cancels one job at
- * a time.
+ * a time. The removal of a portfolio user cancels the jobs they submitted that have not ended, in the
+ * removal's transaction ({@link #cancelSubmittedBy}), without taking a place either: it is an
+ * administrator's or the identity provider's change of one user, and its jobs are few.
  *
  * <p>A caller's cancellation is logged once it has committed, at INFO, naming the job, its portfolio,
  * the caller by user id (the bearer token's {@code sub}) and its task counts: a restore of the database
@@ -116,6 +126,75 @@ public class JobCancellation {
                 }
             }
         }
+    }
+
+    /**
+     * Cancels, in the caller's transaction, each of {@code jobIds} still queued or in progress as {@link
+     * #cancel(UUID, UUID, Runnable)} does, running {@code alongside} for each in its cancellation; answers
+     * those it cancelled, in the order given. One that ended meanwhile is left as it is. Every lock is
+     * held until the caller's transaction ends, so all of them are taken first, in the worker's order
+     * ({@link Jobs#lockForCancellation}), and no worker batch or relay pass holding one job's rows waits
+     * for another's that this transaction holds.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public List<UUID> cancelAll(UUID portfolioId, List<UUID> jobIds, Consumer<UUID> alongside) {
+        List<UUID> cancelled = new ArrayList<>();
+        if (jobIds.isEmpty()) {
+            return cancelled;
+        }
+        jobs.lockForCancellation(jobIds);
+        for (UUID jobId : jobIds) {
+            try {
+                cancel(portfolioId, jobId, () -> alongside.accept(jobId));
+                cancelled.add(jobId);
+            } catch (RequestRefusedException finishedMeanwhile) {
+                // It ended between the listing and the cancellation: nothing of it is pending any more.
+            }
+        }
+        return cancelled;
+    }
+
+    /**
+     * Cancels, in the transaction that removes the user from the portfolio, the portfolio's jobs they
+     * submitted (not the identity provider's) that are still queued or in progress, as a cancel of each
+     * does: tasks applied stay applied, pending ones end {@code CANCELLED} ({@code JOB_CANCELLED}), the
+     * job ends {@code CANCELLED} and its {@code job.cancelled} webhooks go out once the removal commits.
+     * Answers the jobs it cancelled, by id.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public List<UUID> cancelSubmittedBy(UUID portfolioId, UUID userId) {
+        return cancelAll(portfolioId, jobs.unfinishedSubmittedBy(portfolioId, userId), jobId -> {});
+    }
+
+    /**
+     * Cancels, in the caller's transaction, the jobs still queued or in progress that any of the users
+     * submitted in a portfolio they are no longer a portfolio user of, as {@link #cancelSubmittedBy} does
+     * for one user's removal: for a run that removed several users of several portfolios at once. Every
+     * lock is taken first, in the worker's order, as {@link #cancelAll} takes them. Answers the jobs it
+     * cancelled by portfolio.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public Map<UUID, List<UUID>> cancelSubmittedByFormerUsers(List<UUID> userIds) {
+        Map<UUID, List<UUID>> cancelled = new LinkedHashMap<>();
+        if (userIds.isEmpty()) {
+            return cancelled;
+        }
+        List<Map.Entry<UUID, UUID>> listed = jobs.unfinishedSubmittedByFormerUsers(userIds);
+        if (listed.isEmpty()) {
+            return cancelled;
+        }
+        jobs.lockForCancellation(listed.stream().map(Map.Entry::getValue).toList());
+        for (Map.Entry<UUID, UUID> job : listed) {
+            try {
+                cancel(job.getKey(), job.getValue(), () -> {});
+                cancelled
+                        .computeIfAbsent(job.getKey(), portfolio -> new ArrayList<>())
+                        .add(job.getValue());
+            } catch (RequestRefusedException finishedMeanwhile) {
+                // It ended between the listing and the cancellation.
+            }
+        }
+        return cancelled;
     }
 
     /**

@@ -257,6 +257,71 @@ class Jobs {
     }
 
     /**
+     * Locks, until the transaction ends, the pending tasks of {@code jobIds} in task id order, then the
+     * jobs' rows in job id order: the order in which a worker's batch takes them (its tasks, of any
+     * number of jobs, by task id, then their jobs by job id) and the relay takes the jobs whose tasks it
+     * sent (by job id). A transaction that cancels several jobs and holds every lock until it commits
+     * takes them all this way first; cancelled one after another, it would hold one job's tasks and row
+     * while it waited for the next one's, and a worker or relay holding those and waiting for the first
+     * would deadlock with it.
+     */
+    void lockForCancellation(List<UUID> jobIds) {
+        jdbc.sql("""
+                        SELECT count(*) FROM (
+                            SELECT id FROM jobs.bulk_tasks
+                             WHERE job_id = ANY(:jobs) AND status = 'PENDING'
+                             ORDER BY id
+                               FOR UPDATE) locked_tasks
+                        """)
+                .param("jobs", PostgresArrays.uuids(jobIds))
+                .query(Long.class)
+                .single();
+        jdbc.sql("""
+                        SELECT count(*) FROM (
+                            SELECT id FROM jobs.bulk_jobs WHERE id = ANY(:jobs) ORDER BY id FOR UPDATE) locked_jobs
+                        """)
+                .param("jobs", PostgresArrays.uuids(jobIds))
+                .query(Long.class)
+                .single();
+    }
+
+    /**
+     * The portfolio's jobs that the user submitted (through the API or the console, not the identity
+     * provider's) and that are still queued or in progress, by id.
+     */
+    List<UUID> unfinishedSubmittedBy(UUID portfolioId, UUID userId) {
+        return jdbc.sql("""
+                        SELECT id FROM jobs.bulk_jobs
+                         WHERE portfolio_id = :portfolioId AND requested_by_user_id = :userId
+                           AND origin <> 'SCIM' AND status IN ('QUEUED', 'IN_PROGRESS')
+                         ORDER BY id
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("userId", userId)
+                .query(UUID.class)
+                .list();
+    }
+
+    /**
+     * The jobs, still queued or in progress, that any of the users submitted (not the identity provider's)
+     * in a portfolio they are no portfolio user of any more, by id: each as its portfolio and its id.
+     */
+    List<Map.Entry<UUID, UUID>> unfinishedSubmittedByFormerUsers(List<UUID> userIds) {
+        return jdbc.sql("""
+                        SELECT j.portfolio_id, j.id FROM jobs.bulk_jobs j
+                         WHERE j.requested_by_user_id = ANY(:users)
+                           AND j.origin <> 'SCIM' AND j.status IN ('QUEUED', 'IN_PROGRESS')
+                           AND NOT EXISTS (SELECT 1 FROM jobs.portfolio_users p
+                                            WHERE p.portfolio_id = j.portfolio_id AND p.user_id = j.requested_by_user_id)
+                         ORDER BY j.id
+                        """)
+                .param("users", PostgresArrays.uuids(userIds))
+                .query((row, n) ->
+                        Map.entry(row.getObject("portfolio_id", UUID.class), row.getObject("id", UUID.class)))
+                .list();
+    }
+
+    /**
      * Hands the tasks the worker deferred, and that no pending earlier task of their account holds back
      * any more, back to the relay (at most 10,000 at a time; the stuck-task sweep releases any left).
      */

@@ -1,8 +1,13 @@
 package com.portfoliobulk.gateway.portfolio;
 
+import com.portfoliobulk.gateway.jobs.JobCancellation;
 import com.portfoliobulk.gateway.security.StoredPermissions;
+import com.portfoliobulk.servicesupport.logging.LogContext;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -20,7 +25,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * providers send a deprovisioning once). This version removes the role in the deprovisioning's own
  * transaction ({@link PortfolioAdministration#removeDeprovisioned}), so a run finds nothing else. A role
  * an administrator gave or changed after the deprovisioning is kept; the administration log names each
- * removal by the identity provider.
+ * removal by the identity provider. The jobs those users submitted in the portfolio that are still
+ * queued or in progress are cancelled in the same transaction, as a removal through this version cancels
+ * them ({@link JobCancellation#cancelSubmittedByFormerUsers}), and an INFO line names them by id.
  *
  * <p>A run is one transaction, which first takes its turn with a PostgreSQL advisory lock: while one
  * gateway runs, the others' runs find it taken and leave the work to it.
@@ -36,9 +43,16 @@ class DeprovisionedUsersSweep {
 
     private final TransactionTemplate transaction;
 
-    DeprovisionedUsersSweep(JdbcClient jdbc, StoredPermissions permissions, PlatformTransactionManager transactions) {
+    private final JobCancellation cancellation;
+
+    DeprovisionedUsersSweep(
+            JdbcClient jdbc,
+            StoredPermissions permissions,
+            PlatformTransactionManager transactions,
+            JobCancellation cancellation) {
         this.jdbc = jdbc;
         this.permissions = permissions;
+        this.cancellation = cancellation;
         this.transaction = new TransactionTemplate(transactions);
     }
 
@@ -58,6 +72,7 @@ class DeprovisionedUsersSweep {
      * when another gateway is running it at this moment).
      */
     int sweep() {
+        Map<UUID, List<UUID>> cancelledJobs = new LinkedHashMap<>();
         List<UUID> removed = transaction.execute(status -> {
             boolean turn = jdbc.sql("SELECT pg_try_advisory_xact_lock(hashtext('portfolio: deprovisioned users'))")
                     .query(Boolean.class)
@@ -68,8 +83,19 @@ class DeprovisionedUsersSweep {
             List<UUID> users = jdbc.sql("SELECT * FROM jobs.remove_deprovisioned_portfolio_users()")
                     .query(UUID.class)
                     .list();
+            // Their tasks' and jobs' rows after the portfolio user rows, as a removal through the API takes them.
+            cancelledJobs.putAll(cancellation.cancelSubmittedByFormerUsers(users));
             users.forEach(permissions::forget);
             return users;
+        });
+        cancelledJobs.forEach((portfolioId, jobIds) -> {
+            try (LogContext context = LogContext.open().put(LogContext.PORTFOLIO_ID, portfolioId)) {
+                log.info(
+                        "Change of portfolio {} by the removal of deprovisioned users' portfolio roles: job(s) {}"
+                                + " cancelled, submitted by a portfolio user it removed",
+                        portfolioId,
+                        jobIds.stream().map(UUID::toString).collect(Collectors.joining(", ")));
+            }
         });
         if (!removed.isEmpty()) {
             log.warn(

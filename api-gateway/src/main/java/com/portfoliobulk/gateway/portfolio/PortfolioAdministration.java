@@ -13,6 +13,8 @@ import com.portfoliobulk.contracts.paging.Page;
 import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.gateway.directory.MembershipColumns;
 import com.portfoliobulk.gateway.directory.Portfolios;
+import com.portfoliobulk.gateway.jobs.ClosureLock;
+import com.portfoliobulk.gateway.jobs.JobCancellation;
 import com.portfoliobulk.gateway.portfolio.AdminModels.AdminLogEntry;
 import com.portfoliobulk.gateway.portfolio.AdminModels.OwnerTransferView;
 import com.portfoliobulk.gateway.portfolio.AdminModels.PortfolioUserView;
@@ -45,6 +47,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.stereotype.Service;
@@ -170,6 +173,10 @@ public class PortfolioAdministration {
 
     private final ItemCursors cursors;
 
+    private final JobCancellation cancellation;
+
+    private final ClosureLock closureLock;
+
     PortfolioAdministration(
             JdbcClient jdbc,
             PortfolioUserRepository users,
@@ -178,8 +185,12 @@ public class PortfolioAdministration {
             StoredPermissions permissions,
             PortfolioAccess access,
             Portfolios portfolios,
-            ItemCursors cursors) {
+            ItemCursors cursors,
+            JobCancellation cancellation,
+            ClosureLock closureLock) {
         this.jdbc = jdbc;
+        this.cancellation = cancellation;
+        this.closureLock = closureLock;
         this.cursors = cursors;
         this.portfolios = portfolios;
         this.users = users;
@@ -327,7 +338,11 @@ public class PortfolioAdministration {
 
     @Transactional
     void removeUser(Caller caller, UUID portfolioId, UUID userId) {
-        // The offer first, as accepting one locks it before the portfolio users: the removal also
+        // The portfolio held open first, as a SCIM deprovisioning holds it: the removal cancels the jobs
+        // the user submitted, and a close's last step, which takes this lock before those jobs' rows and
+        // then the portfolio users, waits for it (or it for the close) rather than deadlocking with it.
+        closureLock.holdOpen(portfolioId);
+        // The offer next, as accepting one locks it before the portfolio users: the removal also
         // withdraws an offer to the removed user, and taking the two the other way round deadlocks.
         lockPendingTransfer(portfolioId);
         Manager manager = manager(caller, portfolioId, List.of(userId));
@@ -372,9 +387,19 @@ public class PortfolioAdministration {
      * Removes a portfolio user, locked with any pending Owner transfer, and withdraws an offer to them;
      * {@code removed} begins the log's entry, the role they had ends it. The Owner only as the
      * acceptance of their offer makes another the Owner in the same transaction.
+     *
+     * <p>The jobs they submitted in the portfolio that have not ended are cancelled in the same
+     * transaction, as a cancel of each would ({@link JobCancellation#cancelSubmittedBy}): what a removed
+     * administrator asked for and the worker has not applied yet is not applied after they are gone.
+     * Their tasks' rows and the jobs' are locked after the portfolio user rows, in the worker's order;
+     * the worker takes no portfolio user or Owner transfer. The log's entry counts the jobs, and the line
+     * of the change names them ({@link AdministrativeChanges}): a restore to a moment before the removal
+     * brings them back queued.
      */
     private void remove(UUID portfolioId, Actor actor, PortfolioUserRepository.Row user, String removed) {
         users.deleteById(user.id());
+        List<UUID> cancelled =
+                cancellation.cancelSubmittedBy(portfolioId, user.id().userId());
         int withdrawn = jdbc.sql(
                         "DELETE FROM jobs.owner_transfers WHERE portfolio_id = :portfolioId AND to_user_id = :userId")
                 .param("portfolioId", portfolioId)
@@ -385,7 +410,18 @@ public class PortfolioAdministration {
                 actor,
                 AdminLogAction.PORTFOLIO_USER_REMOVED,
                 user.email(),
-                removed + " (was " + roleName(user.role(), customPortfolioRoles(portfolioId)) + ")");
+                removed + " (was " + roleName(user.role(), customPortfolioRoles(portfolioId)) + ")"
+                        + (cancelled.isEmpty()
+                                ? ""
+                                : "; " + cancelled.size() + " unfinished job(s) they submitted cancelled"));
+        if (!cancelled.isEmpty()) {
+            AdministrativeChanges.made(
+                    portfolioId,
+                    actor,
+                    "job(s) " + cancelled.stream().map(UUID::toString).collect(Collectors.joining(", "))
+                            + " cancelled: submitted by portfolio user "
+                            + user.id().userId() + ", who was removed");
+        }
         if (withdrawn > 0) {
             log(
                     portfolioId,
@@ -1095,6 +1131,9 @@ public class PortfolioAdministration {
      */
     @Transactional
     PortfolioUserView acceptTransfer(Caller caller, UUID portfolioId) {
+        // The portfolio held open first, as for a removal: removing a deprovisioned Owner cancels the jobs
+        // they submitted, whose rows a close's last step locks after this lock and before the offer.
+        closureLock.holdOpen(portfolioId);
         // FOR UPDATE locks the offer alone, not the portfolio user the column's subquery reads.
         OwnerTransferView transfer = jdbc.sql("SELECT " + TRANSFER_COLUMNS
                         + " FROM jobs.owner_transfers t WHERE t.portfolio_id = :portfolioId FOR UPDATE OF t")

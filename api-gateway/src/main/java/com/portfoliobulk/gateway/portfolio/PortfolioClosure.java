@@ -6,7 +6,6 @@ import com.portfoliobulk.gateway.jobs.JobCancellation;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.StoredPermissions;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
-import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import com.portfoliobulk.servicesupport.logging.LogContext;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -382,36 +381,13 @@ class PortfolioClosure {
      * can be sent again, as after a failure of its earlier steps.
      *
      * <p>One transaction cancels several jobs and holds every lock it takes until it commits, so it
-     * first takes them all in the order the worker and the relay take them: the jobs' pending tasks by
-     * task id, then the jobs' rows by job id. A worker's batch locks its tasks, of any number of jobs,
-     * by task id, then advances its jobs by job id (TaskStore's LOCK_TASKS and ADVANCE_JOB); the relay
-     * locks the rows of the jobs it sent tasks of by job id (Outbox's ADVANCE). Cancelled job after
-     * job, the close held one job's tasks and row while it waited for the next one's, and a worker or
-     * relay that held those and waited for the first deadlocked with it.
+     * first takes them all in the order the worker and the relay take them ({@link
+     * JobCancellation#cancelAll}): cancelled job after job, the close held one job's tasks and row while
+     * it waited for the next one's, and a worker or relay that held those and waited for the first
+     * deadlocked with it.
      */
     private void cancelSubmittedMeanwhile(UUID portfolioId) {
-        List<UUID> active = activeJobs(portfolioId);
-        if (active.isEmpty()) {
-            return;
-        }
-        jdbc.sql("""
-                        SELECT count(*) FROM (
-                            SELECT id FROM jobs.bulk_tasks
-                             WHERE job_id = ANY(:jobs) AND status = 'PENDING'
-                             ORDER BY id
-                               FOR UPDATE) locked_tasks
-                        """)
-                .param("jobs", PostgresArrays.uuids(active))
-                .query(Long.class)
-                .single();
-        jdbc.sql("""
-                        SELECT count(*) FROM (
-                            SELECT id FROM jobs.bulk_jobs WHERE id = ANY(:jobs) ORDER BY id FOR UPDATE) locked_jobs
-                        """)
-                .param("jobs", PostgresArrays.uuids(active))
-                .query(Long.class)
-                .single();
-        cancelJobs(portfolioId, active, new ArrayList<>());
+        cancellation.cancelAll(portfolioId, activeJobs(portfolioId), job -> recordCancelled(portfolioId, job));
     }
 
     /**

@@ -30,9 +30,13 @@ import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.glassfish.jersey.client.HttpUrlConnectorProvider;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.http.HttpMethod;
 import org.springframework.transaction.PlatformTransactionManager;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Permissions come from the portfolio users stored in the database, not from the token: a revoked
@@ -219,6 +223,89 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
     }
 
     /**
+     * The Owner removes an Admin whose invitation of an outsider as ADMIN on two accounts has one task
+     * applied and the other still waiting: the job ends CANCELLED with its pending task cancelled as a
+     * cancel of it does, the applied one stays applied, and another Admin's job is left as it was. The
+     * administration log's entry counts the job, and one INFO line names it by id. Before, the removed
+     * Admin's job stayed QUEUED and the worker went on to apply it in full.
+     */
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void theJobsOfAnAdminTheOwnerRemovesThatHaveNotRunAreCancelledAndAnotherAdminsAreNot(
+            @Autowired PlatformTransactionManager transactions, CapturedOutput output) {
+        UUID alpha = portfolio.account("Alpha");
+        UUID beta = portfolio.account("Beta");
+        UUID rogueId = portfolio.user("rogue");
+        storePortfolioUser(rogueId, portfolio.email("rogue"), "ADMIN");
+        String rogue = tokenOf(rogueId, portfolio.email("rogue"));
+        String steady = storedPortfolioUser("steady", "ADMIN");
+        UUID roguesJob = invite(rogue, alpha, beta);
+        UUID steadysJob = invite(steady, alpha);
+        WorkerSimulation worker = new WorkerSimulation(jdbc, transactions);
+        worker.apply(worker.taskIds(roguesJob).getFirst(), "SUCCEEDED", null, null);
+
+        Answer removed = call(HttpMethod.DELETE, owner, path("/portfolio-users/" + rogueId), null);
+
+        assertThat(removed.status()).as(removed.text()).isEqualTo(204);
+        assertThat(jobAsOwner(roguesJob)).isEqualTo("CANCELLED total=2 pending=0 succeeded=1 cancelled=1");
+        assertThat(taskStatuses(roguesJob)).containsExactlyInAnyOrder("SUCCEEDED ", "CANCELLED JOB_CANCELLED");
+        assertThat(jobAsOwner(steadysJob)).isEqualTo("QUEUED total=1 pending=1 succeeded=0 cancelled=0");
+        assertThat(taskStatuses(steadysJob)).containsExactly("PENDING ");
+        assertThat(adminLog())
+                .containsExactly("PORTFOLIO_USER_REMOVED " + portfolio.email("owner") + " " + ownerId + " "
+                        + portfolio.email("rogue") + " removed (was Admin); 1 unfinished job(s) they submitted"
+                        + " cancelled");
+        assertThat(output.getAll().lines().filter(line -> line.contains(roguesJob.toString())))
+                .singleElement()
+                .satisfies(line -> assertThat(line)
+                        .contains(
+                                " INFO ",
+                                "Change of portfolio " + portfolio.id() + " at the request of user " + ownerId
+                                        + ": job(s) " + roguesJob + " cancelled: submitted by portfolio user "
+                                        + rogueId + ", who was removed"));
+    }
+
+    /**
+     * The identity provider deactivates an Admin who invited an outsider on an account and whose job has
+     * not run yet: the job ends CANCELLED, its task cancelled, in the deactivation's transaction; the
+     * offboarding job the deactivation submits, and another Admin's job, are left to run. Before, the
+     * deprovisioned Admin's job stayed QUEUED and the worker applied it, its invitation naming them.
+     */
+    @Test
+    void theJobsOfAnAdminTheIdentityProviderDeactivatesThatHaveNotRunAreCancelled() {
+        UUID alpha = portfolio.account("Alpha");
+        UUID rogueId = accountUser("rogue");
+        storePortfolioUser(rogueId, portfolio.email("rogue"), "ADMIN");
+        String rogue = tokenOf(rogueId, portfolio.email("rogue"));
+        String steady = storedPortfolioUser("steady", "ADMIN");
+        UUID roguesJob = invite(rogue, alpha);
+        UUID steadysJob = invite(steady, alpha);
+        Answer scimToken = call(HttpMethod.POST, owner, path("/scim-tokens"), "{\"name\":\"Entra ID\"}");
+        assertThat(scimToken.status()).as(scimToken.text()).isEqualTo(201);
+
+        Answer deactivated = call(
+                HttpMethod.PATCH,
+                scimToken.body().path("token").asString(),
+                scimUser(rogueId),
+                SCIM_ACTIVE.formatted("False"));
+
+        assertThat(deactivated.status()).as(deactivated.text()).isEqualTo(200);
+        assertThat(jobAsOwner(roguesJob)).isEqualTo("CANCELLED total=1 pending=0 succeeded=0 cancelled=1");
+        assertThat(taskStatuses(roguesJob)).containsExactly("CANCELLED JOB_CANCELLED");
+        assertThat(jobAsOwner(steadysJob)).isEqualTo("QUEUED total=1 pending=1 succeeded=0 cancelled=0");
+        UUID offboarding = jdbc.sql("SELECT id FROM jobs.bulk_jobs WHERE portfolio_id = ? AND origin = 'SCIM'")
+                .param(portfolio.id())
+                .query(UUID.class)
+                .single();
+        assertThat(jobAsOwner(offboarding)).startsWith("QUEUED ");
+        assertThat(adminLog())
+                .containsExactly("PORTFOLIO_USER_REMOVED identity provider "
+                        + scimToken.body().path("tokenId").asString() + " " + portfolio.email("rogue")
+                        + " removed by the identity provider's deprovisioning (was Admin); 1 unfinished job(s)"
+                        + " they submitted cancelled");
+    }
+
+    /**
      * An identity provider (Okta, or a client built on the UnboundID SCIM SDK, as here) finds three
      * portfolio Admins by address and keeps their ids, changing nothing; an administrator offboards them
      * from the portfolio's accounts through the bulk API, which leaves their portfolio roles; then the
@@ -331,7 +418,9 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
      * During an upgrade the gateways of the version before go on answering SCIM after the migrations
      * ran: their deactivation offboards an Admin and leaves the portfolio role, and the identity provider
      * sends it once. The gateways' hourly run removes that role, logged as the identity provider's, and
-     * keeps a role an administrator gives back afterwards; a run with nothing left changes nothing.
+     * keeps a role an administrator gives back afterwards; a run with nothing left changes nothing. A job
+     * the leaver submitted with the role they kept, and that has not run, ends CANCELLED with the run,
+     * as their removal through this version would end it.
      */
     @Test
     void anAdminDeactivatedThroughAGatewayOfTheVersionBeforeLosesTheRoleAtTheNextRun() throws Exception {
@@ -360,6 +449,7 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
         jdbc.sql("DELETE FROM jobs.portfolio_admin_log WHERE portfolio_id = :p AND action = 'PORTFOLIO_USER_REMOVED'")
                 .param("p", portfolio.id())
                 .update();
+        UUID leftJob = invite(admin, portfolio.account("Alpha"));
         assertThat(jdbc.sql("""
                         SELECT NOT active AND last_job_id IS NOT NULL FROM jobs.scim_users
                          WHERE portfolio_id = :p AND user_id = :u
@@ -391,6 +481,8 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
                 + " removed by the identity provider's deprovisioning, handled by a gateway of an earlier version"
                 + " (was Admin)";
         assertThat(adminLog()).containsExactly(removal);
+        assertThat(jobAsOwner(leftJob)).isEqualTo("CANCELLED total=1 pending=0 succeeded=0 cancelled=1");
+        assertThat(taskStatuses(leftJob)).containsExactly("CANCELLED JOB_CANCELLED");
 
         // A second run finds nothing left to do.
         deprovisionedUsers.sweep();
@@ -500,6 +592,44 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
                          WHERE portfolio_id = :p AND action IN ('PORTFOLIO_USER_REMOVED', 'PORTFOLIO_USER_ADDED')
                          ORDER BY occurred_at DESC, id
                         """).param("p", portfolio.id()).query(String.class).list();
+    }
+
+    /** Submits, as the caller, an invitation of an outsider as ADMIN on the accounts; answers the job. */
+    private UUID invite(String token, UUID... accounts) {
+        String named = java.util.Arrays.stream(accounts)
+                .map(account -> "{\"accountId\":\"" + account + "\",\"role\":\"ADMIN\"}")
+                .collect(java.util.stream.Collectors.joining(","));
+        Answer submitted = api.post(
+                token,
+                jobsPath(portfolio.id()),
+                UUID.randomUUID().toString(),
+                "{\"type\":\"INVITE_USERS\",\"emails\":[\"outsider@x.example\"],\"accounts\":[" + named + "]}");
+        assertThat(submitted.status()).as(submitted.text()).isEqualTo(202);
+        return UUID.fromString(submitted.body().path("jobId").asString());
+    }
+
+    /** The job as the Owner reads it: its status and task counts. */
+    private String jobAsOwner(UUID jobId) {
+        Answer job = api.get(owner, jobPath(portfolio.id(), jobId));
+        assertThat(job.status()).as(job.text()).isEqualTo(200);
+        JsonNode counts = job.body().path("counts");
+        return job.body().path("status").asString() + " total="
+                + counts.path("total").asInt() + " pending="
+                + counts.path("pending").asInt() + " succeeded="
+                + counts.path("succeeded").asInt() + " cancelled="
+                + counts.path("cancelled").asInt();
+    }
+
+    /** The job's tasks as the Owner lists them: each one's status and reason. */
+    private List<String> taskStatuses(UUID jobId) {
+        Answer tasks = api.get(owner, jobPath(portfolio.id(), jobId) + "/tasks");
+        assertThat(tasks.status()).as(tasks.text()).isEqualTo(200);
+        return tasks.body().path("items").values().stream()
+                .map(task -> task.path("status").asString() + " "
+                        + (task.path("reason").isNull() || task.path("reason").isMissingNode()
+                                ? ""
+                                : task.path("reason").asString()))
+                .toList();
     }
 
     private String scimUser(UUID userId) {
