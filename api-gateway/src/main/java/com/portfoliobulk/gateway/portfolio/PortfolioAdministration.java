@@ -293,9 +293,17 @@ public class PortfolioAdministration {
         return new PortfolioUserView(userId, normalizedEmail, code, permissionsOf(code, custom));
     }
 
+    /**
+     * Changes a portfolio user's role. A role without {@code USER_MANAGEMENT_EDIT}, which submitting a
+     * job needs, cancels in the same transaction the jobs they submitted that have not ended, as their
+     * removal does ({@link #remove}): what they may no longer ask for is not applied after the change.
+     */
     @Transactional
     PortfolioUserView changeRole(Caller caller, UUID portfolioId, UUID userId, String role) {
-        // The offer first, as accepting one locks it before the portfolio users (the Owner's row, then
+        // The portfolio held open first, as for a removal: a change to a role that submits no jobs
+        // cancels the user's jobs, whose rows a close's last step locks after this lock.
+        closureLock.holdOpen(portfolioId);
+        // The offer next, as accepting one locks it before the portfolio users (the Owner's row, then
         // the recipient's): taking the users in id order without it deadlocks with an acceptance.
         lockPendingTransfer(portfolioId);
         Manager manager = manager(caller, portfolioId, List.of(userId));
@@ -324,12 +332,18 @@ public class PortfolioAdministration {
         }
         // Dated by the database's clock, as the deprovisioning that the hourly removal compares it with.
         users.changeRole(portfolioId, userId, code);
+        List<String> granted = permissionsOf(code, custom);
+        List<UUID> cancelled = granted.contains(PortfolioPermission.USER_MANAGEMENT_EDIT.name())
+                        || granted.contains(PortfolioPermission.OWNER.name())
+                ? List.of()
+                : cancellation.cancelSubmittedBy(portfolioId, userId);
         log(
                 portfolioId,
                 caller,
                 AdminLogAction.PORTFOLIO_ROLE_CHANGED,
                 user.email(),
-                "role " + roleName(user.role(), custom) + " -> " + roleName(code, custom));
+                "role " + roleName(user.role(), custom) + " -> " + roleName(code, custom) + cancelledNote(cancelled));
+        logCancelled(portfolioId, actor(caller), userId, cancelled, "whose role no longer submits jobs");
         AdministrativeChanges.made(
                 portfolioId, caller, "portfolio user " + userId + " role changed from " + user.role() + " to " + code);
         permissions.forget(userId);
@@ -411,17 +425,8 @@ public class PortfolioAdministration {
                 AdminLogAction.PORTFOLIO_USER_REMOVED,
                 user.email(),
                 removed + " (was " + roleName(user.role(), customPortfolioRoles(portfolioId)) + ")"
-                        + (cancelled.isEmpty()
-                                ? ""
-                                : "; " + cancelled.size() + " unfinished job(s) they submitted cancelled"));
-        if (!cancelled.isEmpty()) {
-            AdministrativeChanges.made(
-                    portfolioId,
-                    actor,
-                    "job(s) " + cancelled.stream().map(UUID::toString).collect(Collectors.joining(", "))
-                            + " cancelled: submitted by portfolio user "
-                            + user.id().userId() + ", who was removed");
-        }
+                        + cancelledNote(cancelled));
+        logCancelled(portfolioId, actor, user.id().userId(), cancelled, "who was removed");
         if (withdrawn > 0) {
             log(
                     portfolioId,
@@ -431,6 +436,26 @@ public class PortfolioAdministration {
                     "withdrawn: the recipient was removed");
         }
         permissions.forget(user.id().userId());
+    }
+
+    /** How the log's entry of a change counts the jobs it cancelled: nothing when none. */
+    private static String cancelledNote(List<UUID> cancelled) {
+        return cancelled.isEmpty() ? "" : "; " + cancelled.size() + " unfinished job(s) they submitted cancelled";
+    }
+
+    /**
+     * The line of the jobs a change of a portfolio user cancelled ({@link AdministrativeChanges}), by id:
+     * a restore to a moment before it brings them back queued, and making the change again cancels them
+     * again.
+     */
+    private static void logCancelled(UUID portfolioId, Actor actor, UUID userId, List<UUID> cancelled, String why) {
+        if (!cancelled.isEmpty()) {
+            AdministrativeChanges.made(
+                    portfolioId,
+                    actor,
+                    "job(s) " + cancelled.stream().map(UUID::toString).collect(Collectors.joining(", "))
+                            + " cancelled: submitted by portfolio user " + userId + ", " + why);
+        }
     }
 
     /**

@@ -266,6 +266,51 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
     }
 
     /**
+     * The Owner lowers an Admin to User Management VIEW, which submits no jobs: their invitation that has
+     * not run ends CANCELLED with its task cancelled, and the log's entry of the change counts it. Another
+     * Admin changed to User Management EDIT, who may still submit, keeps their job queued. Before, the
+     * lowered Admin's job stayed QUEUED and the worker applied it.
+     */
+    @Test
+    void theJobsOfAnAdminLoweredToARoleThatSubmitsNoJobsAreCancelledAndAnEditorsAreNot() {
+        UUID alpha = portfolio.account("Alpha");
+        UUID loweredId = portfolio.user("lowered");
+        storePortfolioUser(loweredId, portfolio.email("lowered"), "ADMIN");
+        UUID editorId = portfolio.user("editor");
+        storePortfolioUser(editorId, portfolio.email("editor"), "ADMIN");
+        UUID loweredsJob = invite(tokenOf(loweredId, portfolio.email("lowered")), alpha);
+        UUID editorsJob = invite(tokenOf(editorId, portfolio.email("editor")), alpha);
+
+        Answer toViewer = call(
+                HttpMethod.PUT,
+                owner,
+                path("/portfolio-users/" + loweredId + "/role"),
+                "{\"role\":\"USER_MANAGEMENT_VIEW\"}");
+        Answer toEditor = call(
+                HttpMethod.PUT,
+                owner,
+                path("/portfolio-users/" + editorId + "/role"),
+                "{\"role\":\"USER_MANAGEMENT_EDIT\"}");
+
+        assertThat(toViewer.status()).as(toViewer.text()).isEqualTo(200);
+        assertThat(toEditor.status()).as(toEditor.text()).isEqualTo(200);
+        assertThat(jobAsOwner(loweredsJob)).isEqualTo("CANCELLED total=1 pending=0 succeeded=0 cancelled=1");
+        assertThat(taskStatuses(loweredsJob)).containsExactly("CANCELLED JOB_CANCELLED");
+        assertThat(jobAsOwner(editorsJob)).isEqualTo("QUEUED total=1 pending=1 succeeded=0 cancelled=0");
+        assertThat(taskStatuses(editorsJob)).containsExactly("PENDING ");
+        Answer log = call(HttpMethod.GET, owner, path("/admin-log"), null);
+        assertThat(log.status()).as(log.text()).isEqualTo(200);
+        assertThat(log.body().path("items").values())
+                .filteredOn(entry -> entry.path("action").asString().equals("PORTFOLIO_ROLE_CHANGED"))
+                .extracting(entry -> entry.path("subject").asString() + " "
+                        + entry.path("detail").asString())
+                .containsExactly(
+                        portfolio.email("editor") + " role Admin -> User Management EDIT",
+                        portfolio.email("lowered") + " role Admin -> User Management VIEW; 1 unfinished job(s) they"
+                                + " submitted cancelled");
+    }
+
+    /**
      * The identity provider deactivates an Admin who invited an outsider on an account and whose job has
      * not run yet: the job ends CANCELLED, its task cancelled, in the deactivation's transaction; the
      * offboarding job the deactivation submits, and another Admin's job, are left to run. Before, the
