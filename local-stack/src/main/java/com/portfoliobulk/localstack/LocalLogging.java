@@ -1,5 +1,6 @@
 package com.portfoliobulk.localstack;
 
+import com.portfoliobulk.servicesupport.logging.PlainLogCorrelation;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -19,16 +20,19 @@ import org.springframework.core.env.StandardEnvironment;
 final class LocalLogging {
 
     /**
-     * Spring Boot's default patterns with {@code %service} for the application name, written out: a
-     * pattern given as a property passes through Spring's placeholder resolution, which would take
-     * logback's {@code ${NAME:-default}} for its own.
+     * Spring Boot's default patterns with {@code %service} for the application name and the services'
+     * correlation part (trace and span ids, request, job, task and portfolio ids: {@link
+     * PlainLogCorrelation}), written out: a pattern given as a property passes through Spring's
+     * placeholder resolution, which would take logback's {@code ${NAME:-default}} for its own.
      */
     private static final String CONSOLE_PATTERN = "%clr(%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX}){faint} %clr(%5p)"
             + " %clr(" + ProcessHandle.current().pid() + "){magenta} %clr(--- %" + ServiceLogName.WORD
-            + "[%15.15t] ){faint}%clr(%-40.40logger{39}){cyan} %clr(:){faint} %m%n%wEx";
+            + "[%15.15t] " + PlainLogCorrelation.PATTERN
+            + "){faint}%clr(%-40.40logger{39}){cyan} %clr(:){faint} %m%n%wEx";
 
-    private static final String FILE_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %5p "
-            + ProcessHandle.current().pid() + " --- %" + ServiceLogName.WORD + "[%t] %-40.40logger{39} : %m%n%wEx";
+    private static final String FILE_PATTERN =
+            "%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %5p " + ProcessHandle.current().pid() + " --- %" + ServiceLogName.WORD
+                    + "[%t] " + PlainLogCorrelation.PATTERN + "%-40.40logger{39} : %m%n%wEx";
 
     private final LoggingSystem system;
 

@@ -12,6 +12,7 @@ import com.portfoliobulk.testsupport.TestTokens;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -257,6 +258,33 @@ class AccountLinkChangesIntegrationTests extends StubbedServicesIntegrationTest 
     }
 
     /** Makes the change as the worker does, and loses its answer. */
+    /**
+     * A client quotes the {@code requestId} of a 503 it was answered; the gateway's plain-text line about
+     * that 503 (the default log format) carries the same id, so one search finds it. Before, only JSON
+     * lines had it: the plain line named neither the request nor its trace.
+     */
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void thePlainLineAboutA503CarriesTheRequestIdItsProblemNames(CapturedOutput output) {
+        DirectorySeed.Portfolio portfolio = directory.portfolio();
+        UUID account = portfolio.unlinkedAccount("Quoted");
+        String requestId = "quoted-" + UUID.randomUUID();
+        worker.changeLinksWith(this::answerLost);
+
+        Answer linked = api.post(
+                owner(portfolio),
+                "/api/v1/portfolios/" + portfolio.id() + "/linked-accounts",
+                null,
+                linkBody(account),
+                Map.of("X-Request-Id", List.of(requestId)));
+
+        assertThat(linked.status()).as(linked.text()).isEqualTo(503);
+        assertThat(linked.body().path("requestId").asText()).isEqualTo(requestId);
+        assertThat(output.getAll().lines().filter(line -> line.contains("Answering 503")))
+                .isNotEmpty()
+                .allSatisfy(line -> assertThat(line).contains("requestId=" + requestId + " "));
+    }
+
     private LinkAnswer answerLost(LinkChange change) {
         asTheWorkerDoes(change);
         return LinkAnswer.LOST;
