@@ -22,7 +22,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -160,16 +159,27 @@ public class TaskListener {
     /**
      * One line per record set aside, once its dead letter is recorded: with the dead letter's id, which
      * an operator re-drives it by, and its task's context: the ids the record names, as far as they can be
-     * read, and its trace.
+     * read, and its trace. A warning the first time; a record whose dead letter was sent on an earlier
+     * delivery of its batch (redelivered for another task's retry) is logged again at debug level only,
+     * so that each dead letter has one warning however often its batch comes back.
      */
-    private static BiConsumer<DeadLetter, UUID> deadLetterLog(List<IndexedDeadLetter> deadLetters) {
+    private static DeadLetters.Recorded deadLetterLog(List<IndexedDeadLetter> deadLetters) {
         // By identity: DeadLetters tells of the very objects it was given.
         Map<DeadLetter, Supplier<LogContext>> contexts = new IdentityHashMap<>();
         deadLetters.forEach(deadLetter -> contexts.put(deadLetter.deadLetter(), deadLetter.context()));
-        return (deadLetter, id) -> {
+        return (deadLetter, id, sentBefore) -> {
             ConsumerRecord<?, ?> record = deadLetter.record();
             Supplier<LogContext> context = contexts.get(deadLetter);
             try (LogContext about = context == null ? null : context.get()) {
+                if (sentBefore) {
+                    log.debug(
+                            "Record {}-{}@{} was sent to the dead letter topic before, as dead letter {}",
+                            record.topic(),
+                            record.partition(),
+                            record.offset(),
+                            id);
+                    return;
+                }
                 log.warn(
                         "Record {}-{}@{} goes to the dead letter topic as dead letter {}: {}",
                         record.topic(),

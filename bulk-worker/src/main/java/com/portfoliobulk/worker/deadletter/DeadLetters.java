@@ -18,7 +18,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BiConsumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -110,15 +109,15 @@ public class DeadLetters {
      *     producer gave up on one at once ({@link ProducerGaveUp}), the ones after it are not sent.
      */
     public CompletableFuture<Void> send(List<DeadLetter> deadLetters) {
-        return send(deadLetters, (deadLetter, id) -> {});
+        return send(deadLetters, (deadLetter, id, sentBefore) -> {});
     }
 
     /**
      * As {@link #send(List)}, telling {@code recorded} each dead letter's id (the one operators re-drive
      * it by) once it is recorded, before anything is sent; a record dead-lettered before has the id it
-     * had then.
+     * had then, and is told as sent before when the broker acknowledged it then.
      */
-    public CompletableFuture<Void> send(List<DeadLetter> deadLetters, BiConsumer<DeadLetter, UUID> recorded) {
+    public CompletableFuture<Void> send(List<DeadLetter> deadLetters, Recorded recorded) {
         if (deadLetters.isEmpty()) {
             return CompletableFuture.completedFuture(null);
         }
@@ -134,7 +133,7 @@ public class DeadLetters {
         for (DeadLetter deadLetter : deadLetters) {
             DeadLetterStore.Recorded row = stored.get(source(deadLetter.record()));
             if (row != null) {
-                recorded.accept(deadLetter, row.id());
+                recorded.accept(deadLetter, row.id(), row.published());
             }
         }
         if (unpublished.isEmpty()) {
@@ -307,6 +306,18 @@ public class DeadLetters {
      * @param record the record as consumed
      * @param reason why it cannot be applied; its class and message go into the headers
      */
+    /** Told of each dead letter of a {@link #send(List, Recorded)} once it is recorded. */
+    @FunctionalInterface
+    public interface Recorded {
+
+        /**
+         * @param id the dead letter's id, the one operators re-drive it by
+         * @param sentBefore whether the broker acknowledged it on an earlier delivery of its record (a
+         *     batch delivered again): then it is not sent again
+         */
+        void accept(DeadLetter deadLetter, UUID id, boolean sentBefore);
+    }
+
     public record DeadLetter(ConsumerRecord<?, ?> record, Exception reason) {}
 
     private static final class CollectingRecoverer extends DeadLetterPublishingRecoverer {

@@ -1,5 +1,6 @@
 package com.portfoliobulk.worker.apply;
 
+import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.invite;
 import static com.portfoliobulk.worker.fixtures.JobFixture.TaskSpec.remove;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -13,7 +14,10 @@ import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
 import com.portfoliobulk.testsupport.LogLines;
 import com.portfoliobulk.worker.WorkerIntegrationSupport;
 import com.portfoliobulk.worker.fixtures.JobFixture;
+import com.portfoliobulk.worker.fixtures.JobFixture.StoredJob;
 import com.portfoliobulk.worker.fixtures.JobFixture.SubmittedJob;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -154,6 +158,61 @@ class TaskLogContextIntegrationTests extends WorkerIntegrationSupport {
                 .doesNotContainKeys("jobId", "portfolioId");
     }
 
+    /**
+     * A batch with a record naming a task that is not stored and then a task that fails until its attempts
+     * are used up (an address longer than the directory takes) is delivered again after each failed
+     * attempt, 5 times in all; the record's dead letter is sent once, and warned of once. Before, the
+     * warning was repeated on every delivery, so that on-call could not tell new dead letters from the
+     * same ones again.
+     */
+    @Test
+    void aDeadLetterIsWarnedOfOnceWhileItsBatchIsDeliveredAgain() {
+        Portfolio portfolio = directory.portfolio(1);
+        UUID account = portfolio.ownedAccount(0).id();
+        SubmittedJob job = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(invite(
+                        account,
+                        null,
+                        "a".repeat(250) + "@brand.example",
+                        AccountRole.SUPPORT,
+                        Instant.now().plus(Duration.ofDays(7)))));
+        BulkTaskMessage failing = job.message(0);
+        BulkTaskMessage unknown = new BulkTaskMessage(
+                failing.v(),
+                UUID.randomUUID(),
+                failing.jobId(),
+                failing.portfolioId(),
+                failing.accountId(),
+                failing.action(),
+                failing.user(),
+                failing.role(),
+                failing.language(),
+                failing.expiresAt(),
+                failing.requestedBy(),
+                failing.requestedAt());
+
+        // Sent together: one batch. The record first: a later one of the failing task's account would
+        // wait for it.
+        taskRecords().publish(List.of(unknown, failing));
+
+        StoredJob finished = awaitFinished(job);
+        assertThat(finished.failed()).isEqualTo(1);
+        assertThat(jobs.tasks(job.id()).get(0).attempts()).isEqualTo(properties.taskMaxAttempts());
+        await().atMost(PATIENCE)
+                .untilAsserted(() -> assertThat(linesAbout(unknown.taskId(), "Record "))
+                        .as("a line on each delivery of the record")
+                        .hasSizeGreaterThanOrEqualTo(2));
+        assertThat(linesAbout(unknown.taskId(), "Record "))
+                .filteredOn(line -> line.getLevel() == Level.WARN)
+                .singleElement()
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .asString()
+                .contains("goes to the dead letter topic as dead letter ");
+    }
+
     private ILoggingEvent deadLetterLine(RecordMetadata record) {
         String prefix = "Record " + record.topic() + "-" + record.partition() + "@" + record.offset()
                 + " goes to the dead letter topic as dead letter ";
@@ -161,6 +220,14 @@ class TaskLogContextIntegrationTests extends WorkerIntegrationSupport {
                 .filter(line -> line.getFormattedMessage().startsWith(prefix))
                 .findFirst()
                 .orElse(null);
+    }
+
+    private List<ILoggingEvent> linesAbout(UUID taskId, String prefix) {
+        return lines.lines().stream()
+                .filter(line -> line.getFormattedMessage().startsWith(prefix))
+                .filter(line ->
+                        taskId.toString().equals(line.getMDCPropertyMap().get("taskId")))
+                .toList();
     }
 
     private ILoggingEvent lineAbout(UUID taskId, String prefix) {
