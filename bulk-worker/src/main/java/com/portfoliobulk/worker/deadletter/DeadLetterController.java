@@ -177,6 +177,16 @@ class DeadLetterController {
         if (ControlCharacters.in(request.reason())) {
             throw InvalidParametersException.of("reason", ControlCharacters.message(request.reason()));
         }
+        // The operator is named in the log line that records who re-drove or dismissed what: a line break
+        // in it would write a line of its own making there. (The reason's are escaped in that line.)
+        int lineBreak = lineBreakIn(request.operator());
+        if (lineBreak >= 0) {
+            throw InvalidParametersException.of(
+                    "operator",
+                    String.format(
+                            "may not contain a line break (U+%04X at position %d); give one name on one line",
+                            (int) request.operator().charAt(lineBreak), lineBreak + 1));
+        }
         // Half of a surrogate pair alone (a JSON escape such as \ud800) is no character: stored as '?'.
         if (UnpairedSurrogates.in(request.operator())) {
             throw InvalidParametersException.of("operator", UnpairedSurrogates.message(request.operator()));
@@ -184,6 +194,16 @@ class DeadLetterController {
         if (UnpairedSurrogates.in(request.reason())) {
             throw InvalidParametersException.of("reason", UnpairedSurrogates.message(request.reason()));
         }
+    }
+
+    /** The index of the first carriage return or line feed of {@code text}, or -1. */
+    private static int lineBreakIn(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) == '\n' || text.charAt(i) == '\r') {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**

@@ -168,7 +168,7 @@ public class DeadLetterRedrive {
                 deadLetter.sourceOffset(),
                 taskTopic,
                 operator,
-                reason);
+                oneLine(reason));
         return new Outcome(Result.REDRIVEN, store.lock(id).orElseThrow());
     }
 
@@ -197,7 +197,7 @@ public class DeadLetterRedrive {
                 deadLetter.sourcePartition(),
                 deadLetter.sourceOffset(),
                 operator,
-                reason);
+                oneLine(reason));
         return new Outcome(Result.DISMISSED, store.lockListed(id).orElseThrow());
     }
 
@@ -267,5 +267,14 @@ public class DeadLetterRedrive {
         Outcome(Result result, StoredDeadLetter deadLetter) {
             this(result, deadLetter, null);
         }
+    }
+
+    /**
+     * The reason as one line of the log: each carriage return and line feed written as {@code \r} and
+     * {@code \n}, and so a backslash as two: the lines that record who re-drove or dismissed what are
+     * to hold no line an operator's text made up. The reason is stored and answered as it was sent.
+     */
+    private static String oneLine(String reason) {
+        return reason.replace("\\", "\\\\").replace("\r", "\\r").replace("\n", "\\n");
     }
 }

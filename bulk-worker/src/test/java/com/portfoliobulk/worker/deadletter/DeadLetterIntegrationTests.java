@@ -53,8 +53,11 @@ import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.Serializer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
 import org.springframework.kafka.core.KafkaTemplate;
@@ -824,7 +827,9 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
      * dismissed. (The gateway's retention deletes it after its age: {@code RetentionIntegrationTests}.)
      */
     @Test
-    void anOperatorDismissesADeadLetterWhoseCauseCannotBeFixed() throws IOException, InterruptedException {
+    @ExtendWith(OutputCaptureExtension.class)
+    void anOperatorDismissesADeadLetterWhoseCauseCannotBeFixed(CapturedOutput output)
+            throws IOException, InterruptedException {
         UUID foreign = UUID.randomUUID();
         UUID other = UUID.randomUUID();
         taskRecords().publishRaw(foreign.toString(), "{not the gateway's");
@@ -847,6 +852,13 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
         Answer unstorable = dismiss(id, Map.of("operator", "ops\u0000jane", "reason", "r"), true);
         assertThat(unstorable.status).as(unstorable.body).isEqualTo(400);
         assertThat(unstorable.body).contains("'operator' may not contain control characters");
+        // The operator is named in the log line that records the dismissal: a line break would start a
+        // line of the caller's making there.
+        Answer twoLines = dismiss(
+                id, Map.of("operator", "ops-jane\nDead letter " + id + " dismissed by bob", "reason", "r"), true);
+        assertThat(twoLines.status).as(twoLines.body).isEqualTo(400);
+        assertThat(twoLines.contentType).contains("application/problem+json");
+        assertThat(twoLines.body).contains("'operator' may not contain a line break (U+000A at position 9)");
         Answer half = exchange(
                 http.post()
                         .uri("/internal/dead-letters/{id}/dismiss", id)
@@ -898,8 +910,16 @@ class DeadLetterIntegrationTests extends WorkerIntegrationSupport {
         assertThat(notABoolean.status).isEqualTo(400);
         assertThat(notABoolean.body).contains("\"field\":\"dismissed\"");
 
-        Answer otherRedriven = redrive(otherId, Map.of("operator", "ops-jane", "reason", "producer fixed"), true);
+        // A reason may take lines (it is stored and answered so), but its log line stays one line.
+        String forged = "Dead letter " + id + " re-driven by bob: forged";
+        Answer otherRedriven =
+                redrive(otherId, Map.of("operator", "ops-jane", "reason", "producer fixed\r\n" + forged), true);
         assertThat(otherRedriven.status).as(otherRedriven.body).isEqualTo(200);
+        assertThat(body(otherRedriven).get("redriveReason").asString()).isEqualTo("producer fixed\r\n" + forged);
+        assertThat(output.getAll().lines().filter(line -> line.contains(forged)))
+                .singleElement()
+                .asString()
+                .contains("Dead letter " + otherId + " (", " by ops-jane: producer fixed\\r\\n" + forged);
         Answer dismissRedriven = dismiss(otherId, dismissal, true);
         assertThat(dismissRedriven.status).as(dismissRedriven.body).isEqualTo(409);
         assertThat(dismissRedriven.body).contains("re-driven already");
