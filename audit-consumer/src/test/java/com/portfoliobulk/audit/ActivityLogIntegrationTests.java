@@ -616,7 +616,8 @@ class ActivityLogIntegrationTests {
         List<AccountActivityEvent> all = new ArrayList<>(refused);
         all.add(after);
         double deadLetteredBefore = counter("bulk.audit.entries.dead.lettered");
-        try (KafkaConsumer<String, String> deadLetters = deadLetterConsumer()) {
+        try (LogLines lines = LogLines.of(LISTENER);
+                KafkaConsumer<String, String> deadLetters = deadLetterConsumer()) {
             events.publish(all);
 
             assertThat(awaitEntries(account, 1, Duration.ofSeconds(45)))
@@ -638,6 +639,21 @@ class ActivityLogIntegrationTests {
                             .endsWith(" bytes; not kept, the record stays in its original topic until its retention"));
             await().atMost(WRITTEN_WITHIN)
                     .until(() -> counter("bulk.audit.entries.dead.lettered") - deadLetteredBefore == 3);
+            // The line about it names its job, task and portfolio, as the runbook searches by them.
+            await().atMost(WRITTEN_WITHIN)
+                    .until(() -> lines.lines().stream()
+                            .anyMatch(line ->
+                                    line.getFormattedMessage().contains("its dead letter is sent without its value")));
+            assertThat(lines.lines())
+                    .filteredOn(
+                            line -> line.getFormattedMessage().contains("its dead letter is sent without its value"))
+                    .singleElement()
+                    .extracting(ILoggingEvent::getMDCPropertyMap)
+                    .satisfies(context -> assertThat(context)
+                            .containsAllEntriesOf(Map.of(
+                                    "jobId", refused.get(1).jobId().toString(),
+                                    "taskId", refused.get(1).taskId().toString(),
+                                    "portfolioId", portfolio.toString())));
         }
     }
 
@@ -923,6 +939,48 @@ class ActivityLogIntegrationTests {
             assertThat(lines.lines())
                     .extracting(ILoggingEvent::getFormattedMessage)
                     .noneMatch(line -> line.contains("trying again"));
+        }
+    }
+
+    /**
+     * An event that can be read but makes no sense (a role change without its roles) goes to the
+     * dead-letter topic; the line saying so, which the BulkActivityEventsDeadLettered runbook points
+     * at, carries its job, task, portfolio and trace. Before, it was written after the listener's
+     * context closed and had none of them.
+     */
+    @Test
+    void theLineAboutAnEventSentToTheDeadLetterTopicCarriesItsJobTaskPortfolioAndTrace() {
+        UUID account = UUID.randomUUID();
+        UUID job = UUID.randomUUID();
+        String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        AccountActivityEvent withoutRoles = ActivityEvents.event(
+                portfolio,
+                account,
+                job,
+                admin,
+                ActivityAction.ROLE_CHANGED,
+                ActivityEvents.newUser(),
+                null,
+                null,
+                ActivityEvents.now());
+        try (LogLines lines = LogLines.of(LISTENER);
+                KafkaConsumer<String, String> deadLetters = deadLetterConsumer()) {
+            events.publish(List.of(withoutRoles), "00-" + traceId + "-00f067aa0ba902b7-01");
+
+            awaitDeadLetters(deadLetters, account, 1);
+            await().atMost(WRITTEN_WITHIN)
+                    .until(() -> lines.lines().stream()
+                            .anyMatch(line -> line.getFormattedMessage().contains("sent to the dead-letter topic")));
+            assertThat(lines.lines())
+                    .filteredOn(line -> line.getFormattedMessage().contains("sent to the dead-letter topic"))
+                    .singleElement()
+                    .extracting(ILoggingEvent::getMDCPropertyMap)
+                    .satisfies(context -> assertThat(context)
+                            .containsAllEntriesOf(Map.of(
+                                    "jobId", job.toString(),
+                                    "taskId", withoutRoles.taskId().toString(),
+                                    "portfolioId", portfolio.toString(),
+                                    "traceId", traceId)));
         }
     }
 

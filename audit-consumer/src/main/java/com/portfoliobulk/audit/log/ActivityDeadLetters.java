@@ -3,6 +3,7 @@ package com.portfoliobulk.audit.log;
 import com.portfoliobulk.servicesupport.concurrent.Futures;
 import com.portfoliobulk.servicesupport.kafka.DeadLetterWithoutValue;
 import com.portfoliobulk.servicesupport.kafka.ProducerGaveUp;
+import com.portfoliobulk.servicesupport.logging.LogContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -108,9 +109,14 @@ final class ActivityDeadLetters implements ConsumerAwareRecordRecoverer {
         } catch (RuntimeException ex) {
             return CompletableFuture.failedFuture(ex);
         }
-        return sent.thenRun(() -> log.warn(() -> ("Activity event %s-%d@%d: its dead letter is sent without its"
-                        + " value, too large for the broker; the record stays in %s until its retention")
-                .formatted(record.topic(), record.partition(), record.offset(), record.topic())));
+        // Told on the producer's thread: the record's job, task, portfolio and trace put there for the line.
+        return sent.thenRun(() -> {
+            try (LogContext context = ActivityLogContext.of(record)) {
+                log.warn(() -> ("Activity event %s-%d@%d: its dead letter is sent without its value, too large for"
+                                + " the broker; the record stays in %s until its retention")
+                        .formatted(record.topic(), record.partition(), record.offset(), record.topic()));
+            }
+        });
     }
 
     /**

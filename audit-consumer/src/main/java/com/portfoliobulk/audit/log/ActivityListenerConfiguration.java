@@ -6,6 +6,7 @@ import com.portfoliobulk.servicesupport.jdbc.DatabaseStandby;
 import com.portfoliobulk.servicesupport.kafka.DeclaredTopics;
 import com.portfoliobulk.servicesupport.kafka.KafkaHealthIndicator;
 import com.portfoliobulk.servicesupport.logging.FailureText;
+import com.portfoliobulk.servicesupport.logging.LogContext;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -125,7 +126,10 @@ class ActivityListenerConfiguration {
         @Override
         public void recovered(ConsumerRecord<?, ?> record, Exception ex) {
             deadLettered.increment();
-            log.warn(() -> "Activity event " + position(record) + " sent to the dead-letter topic: " + cause(ex));
+            // Told after the listener's own context closed: the record's job, task, portfolio and trace again.
+            try (LogContext context = ActivityLogContext.of(record)) {
+                log.warn(() -> "Activity event " + position(record) + " sent to the dead-letter topic: " + cause(ex));
+            }
         }
 
         /**
