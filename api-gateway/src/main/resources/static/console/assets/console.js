@@ -34,22 +34,50 @@
     countSelected();
   });
   document.addEventListener("htmx:afterSwap", enableSelection);
+  // A search answered since one that was not takes back the word that it failed.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var hint = document.getElementById("q-hint");
+    if (hint && event.detail.target && event.detail.target.id === "results") {
+      hint.textContent = "";
+    }
+  });
   window.addEventListener("pageshow", countSelected);
   enableSelection();
-  // A search or page of the Users list that is refused (an unknown role, access withdrawn) or not
-  // answered is made again as an ordinary navigation, so the console's error page says why instead of
-  // the old list staying as if nothing happened. The job page's polling keeps its page: its next poll
-  // tries again, and a refusal that would last reloads the page from the server (HX-Refresh).
+  // A search or page of the Users list that is refused (an unknown role, access withdrawn: a 4xx, which
+  // asking again would not change) is made again as an ordinary navigation, so the console's error page
+  // says why instead of the old list staying as if nothing happened. One not answered (the API down or
+  // slow, a 5xx, or the network dropped) keeps the page, with what was typed, chosen and ticked on it, and
+  // says beside the field that the search failed, to try again: serving the page again would lose all
+  // that and say nothing. The job page's polling keeps its page: its next poll tries again, and a refusal
+  // that would last reloads the page from the server (HX-Refresh).
+  function refusedForGood(event) {
+    var xhr = event.detail.xhr;
+    return event.type === "htmx:responseError" && xhr && xhr.status >= 400 && xhr.status < 500;
+  }
+  function sayNotAnswered(hintId, what) {
+    var hint = document.getElementById(hintId);
+    if (hint) {
+      hint.textContent = what + " failed: the console did not get an answer. Nothing on this page was lost; try again.";
+    }
+  }
   function showRefusal(event) {
     var target = event.detail.target;
     var config = event.detail.requestConfig;
     if (target && target.id === "account-search") {
+      if (!refusedForGood(event)) {
+        sayNotAnswered("accountName-hint", "Finding accounts");
+        return;
+      }
       // "Find accounts by name" then serves the page again, as it does without the page script.
       copyFilters(target);
       target.submit();
       return;
     }
     if (!target || target.id !== "results" || !config || config.verb !== "get") {
+      return;
+    }
+    if (!refusedForGood(event)) {
+      sayNotAnswered("q-hint", "The search");
       return;
     }
     var xhr = event.detail.xhr;

@@ -9,6 +9,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,6 +19,7 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.Rectangle;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -522,6 +524,50 @@ class WebConsoleSystemTests {
         browser.find("#review-again").click();
         browser.awaitPage("Review changes");
         assertThat(browser.text("#changes")).isEqualTo("4");
+    }
+
+    /**
+     * A "Find accounts by name" that gets no answer (here the network drops it) keeps the invitation
+     * being filled, the addresses, the language and the ticked account, and says beside the field that
+     * finding accounts failed. Before, the page was served again in its place: all of it gone, no word why.
+     */
+    @Test
+    void findingAccountsThatGetsNoAnswerKeepsTheInvitationAndSaysTheSearchFailed() {
+        TestPortfolio portfolio = TestPortfolio.seed(TestStack.database(), 3);
+        String typed = TestPortfolio.newEmail("invitee-one") + "\n" + TestPortfolio.newEmail("invitee-two");
+        UUID first = portfolio.account(0);
+        browser.signIn("admin-" + UUID.randomUUID() + "@agency.example", "OWNER", portfolio.id());
+        browser.go("/console/portfolios/" + portfolio.id() + "/users");
+        String users = browser.driver().getCurrentUrl();
+        browser.find("#invite summary").click();
+        browser.find("#emails").sendKeys(typed);
+        new Select(browser.find("#language")).selectByValue("de");
+        browser.find("#invite .accounts input[value='" + first + "']").click();
+        ChromeDriver chromium = (ChromeDriver) browser.driver();
+        chromium.executeCdpCommand("Network.enable", Map.of());
+        chromium.executeCdpCommand("Network.setBlockedURLs", Map.of("urls", List.of("*/account-choices*")));
+        WebElement page = browser.find("main");
+
+        browser.find("#accountName").sendKeys("Brand 2 ");
+        browser.find("#account-search button").click();
+
+        await().atMost(PATIENCE)
+                .ignoreExceptions()
+                .untilAsserted(
+                        () -> assertThat(browser.text("#accountName-hint")).contains("Finding accounts failed"));
+        assertThat(ExpectedConditions.stalenessOf(page).apply(browser.driver()))
+                .as("the page served again")
+                .isFalse();
+        assertThat(browser.driver().getCurrentUrl()).isEqualTo(users);
+        assertThat(browser.find("#emails").getDomProperty("value")).isEqualTo(typed);
+        assertThat(new Select(browser.find("#language"))
+                        .getFirstSelectedOption()
+                        .getAttribute("value"))
+                .isEqualTo("de");
+        assertThat(browser.findAll("#invite .accounts input:checked"))
+                .extracting(box -> box.getAttribute("value"))
+                .containsExactly(first.toString());
+        assertThat(browser.find("#accountName").getDomProperty("value")).isEqualTo("Brand 2 ");
     }
 
     @Test
