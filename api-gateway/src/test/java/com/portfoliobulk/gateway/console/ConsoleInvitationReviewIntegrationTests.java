@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.InvitationLanguages;
@@ -8,6 +9,7 @@ import com.portfoliobulk.testsupport.DirectorySeed;
 import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -344,6 +346,96 @@ class ConsoleInvitationReviewIntegrationTests {
                 .contains("\"emails\":[\"ann@brand.example\",\"bob@brand.example\",\"cy@brand.example\","
                         + "\"dee@brand.example\",\"eve@brand.example\",\"fay@brand.example\",\"gus@brand.example\","
                         + "\"hal@brand.example\",\"ida@brand.example\",\"jo@brand\u3002example\"]");
+    }
+
+    /**
+     * A list copied from a mail program or a spreadsheet names each address, {@code Anna Smith
+     * <anna@brand.example>}, the name quoted or not (a quoted one may hold a comma): the review invites
+     * the addresses alone. Before, each word of a name was an address of its own, and refused.
+     */
+    @Test
+    void namedAddressesPastedFromAMailProgramAreReviewedByTheirAddresses() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID lisbon = portfolio.account("Brand Lisbon");
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String pasted = "Anna Smith <anna@brand.example>; Bob <bob@brand.example>\n"
+                + "\"Doe, Cy\" <cy@brand.example>, dee@brand.example Eve Ng <eve@brand.example>";
+
+        HttpResponse<String> review = browser.post(
+                "/console/portfolios/" + portfolio.id() + "/review/invitation",
+                Map.of(
+                        "emails",
+                        pasted,
+                        "language",
+                        "en",
+                        "accountIds",
+                        lisbon.toString(),
+                        "role-" + lisbon,
+                        "SUPPORT",
+                        "_csrf",
+                        browser.csrf()));
+
+        assertThat(review.statusCode()).isEqualTo(200);
+        assertThat(ConsoleBrowser.unescape(review.body())).doesNotContain("id=\"problem\"");
+        assertThat(review.body()).contains("id=\"changes\">5<");
+        assertThat(ConsoleBrowser.hiddenFields(review.body(), "confirm").get("request"))
+                .contains("\"emails\":[\"anna@brand.example\",\"bob@brand.example\",\"cy@brand.example\","
+                        + "\"dee@brand.example\",\"eve@brand.example\"]");
+    }
+
+    /**
+     * A long paste with no address in angle brackets is read in one pass: 200,000 characters of spaces
+     * between two addresses are reviewed as those two, and 200,000 characters of words ("a a a ...")
+     * before a named address are refused as typed, each within seconds. Before, every word start was
+     * read again to the end of its line: 40,000 characters held the gateway 58 s, 200,000 many minutes.
+     */
+    @Test
+    void aLongPasteWithoutNamedAddressesIsReviewedWithinSeconds() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID lisbon = portfolio.account("Brand Lisbon");
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String spaced = "Ann <ann@brand.example>" + " ".repeat(200_000) + "bob@brand.example";
+        String words = "a ".repeat(100_000) + "\nAnn <ann@brand.example>";
+        String quotes = "\"" + "\\\"".repeat(100_000) + "\nBob <bob@brand.example>";
+
+        Map<String, HttpResponse<String>> reviews = new LinkedHashMap<>();
+        assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
+            for (String pasted : List.of(spaced, words, quotes)) {
+                reviews.put(
+                        pasted,
+                        browser.post(
+                                "/console/portfolios/" + portfolio.id() + "/review/invitation",
+                                Map.of(
+                                        "emails",
+                                        pasted,
+                                        "language",
+                                        "en",
+                                        "accountIds",
+                                        lisbon.toString(),
+                                        "role-" + lisbon,
+                                        "SUPPORT",
+                                        "_csrf",
+                                        browser.csrf())));
+            }
+        });
+
+        HttpResponse<String> review = reviews.get(spaced);
+        assertThat(review.statusCode()).isEqualTo(200);
+        assertThat(ConsoleBrowser.unescape(review.body())).doesNotContain("id=\"problem\"");
+        assertThat(review.body()).contains("id=\"changes\">2<");
+        assertThat(ConsoleBrowser.hiddenFields(review.body(), "confirm").get("request"))
+                .contains("\"emails\":[\"ann@brand.example\",\"bob@brand.example\"]");
+        for (String refused : List.of(words, quotes)) {
+            HttpResponse<String> page = reviews.get(refused);
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(ConsoleBrowser.unescape(page.body()))
+                    .contains("id=\"problem\"")
+                    .doesNotContain("id=\"confirm\"");
+            assertThat(ConsoleBrowser.formFields(page.body(), "invitation-again"))
+                    .containsEntry("emails", refused);
+        }
     }
 
     /**
