@@ -38,6 +38,10 @@ class ReviewController {
     static final String REPLAYED = "This change was confirmed before, from the same form: this is its job, and"
             + " nothing more was submitted. To make it again, open its page again and review it there.";
 
+    static final String BEING_CREATED = "This change was confirmed a moment ago, from the same form, and its job is"
+            + " still being created: nothing more was submitted. It appears in this list in a moment; open it"
+            + " from here.";
+
     private final GatewayApi api;
 
     private final ConsolePages pages;
@@ -276,12 +280,25 @@ class ReviewController {
         try {
             submitted = api.submit(user, portfolioId, request, idempotencyKey);
         } catch (ApiProblem problem) {
+            if (stillBeingCreated(problem)) {
+                // An earlier Confirm of this review is making its job right now: that job is this one.
+                redirect.addFlashAttribute("notice", BEING_CREATED);
+                return "redirect:/console/portfolios/" + portfolioId + "/jobs";
+            }
             throw inConsoleWords(problem);
         }
         if (submitted.replayed()) {
             redirect.addFlashAttribute("notice", REPLAYED);
         }
         return "redirect:/console/portfolios/" + portfolioId + "/jobs/" + submitted.jobId();
+    }
+
+    /**
+     * Whether the API answered that a job with the Confirm's Idempotency-Key is still being created (409
+     * naming the key): an earlier Confirm of the same review, still under way.
+     */
+    private static boolean stillBeingCreated(ApiProblem problem) {
+        return problem.status() == 409 && problem.names("Idempotency-Key");
     }
 
     /**

@@ -11,6 +11,8 @@ import com.portfoliobulk.testsupport.TestTokens;
 import java.net.URI;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -18,6 +20,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -390,6 +393,51 @@ class ConsoleSecurityIntegrationTests {
         assertThat(second.statusCode()).isEqualTo(302);
         assertThat(second.headers().firstValue("Location"))
                 .isEqualTo(first.headers().firstValue("Location"))
+                .hasValueSatisfying(location -> assertThat(location).contains("/jobs/"));
+        assertThat(jobCount(portfolio)).isEqualTo(1);
+    }
+
+    /**
+     * A Confirm sent while the job of an earlier Confirm of the same review is still being created (here
+     * every write of the idempotency keys is held, as that earlier Confirm holds its key) leads to the
+     * Jobs list, which says the job is being created and that nothing more was submitted; once the
+     * earlier Confirm is through, Confirm again leads to its job. Before, it was an error page naming the
+     * Idempotency-Key and saying to retry shortly.
+     */
+    @Test
+    void aConfirmWhileTheSameReviewsJobIsBeingCreatedLeadsToTheJobsList(@Autowired DataSource dataSource)
+            throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID ann = analystOn(portfolio, "Brand Metz");
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        HttpResponse<String> review = post(
+                "/console/portfolios/" + portfolio.id() + "/review",
+                Map.of("action", "offboard", "userIds", ann.toString(), "_csrf", csrf()));
+        Map<String, String> confirm = ConsoleBrowser.hiddenFields(review.body(), "confirm");
+        String jobs = "/console/portfolios/" + portfolio.id() + "/jobs";
+
+        HttpResponse<String> meanwhile;
+        try (Connection holder = dataSource.getConnection()) {
+            holder.setAutoCommit(false);
+            try (Statement lock = holder.createStatement()) {
+                lock.execute("LOCK TABLE jobs.idempotency_keys IN EXCLUSIVE MODE");
+                meanwhile = post(jobs, confirm);
+            } finally {
+                holder.rollback();
+            }
+        }
+
+        assertThat(meanwhile.statusCode()).as(meanwhile.body()).isEqualTo(302);
+        assertThat(meanwhile.headers().firstValue("Location"))
+                .hasValueSatisfying(
+                        location -> assertThat(URI.create(location).getPath()).isEqualTo(jobs));
+        String list = ConsoleBrowser.unescape(get(jobs).body());
+        assertThat(list)
+                .contains("its job is still being created: nothing more was submitted")
+                .doesNotContain("Idempotency-Key", "retry shortly");
+        HttpResponse<String> again = post(jobs, confirm);
+        assertThat(again.statusCode()).as(again.body()).isEqualTo(302);
+        assertThat(again.headers().firstValue("Location"))
                 .hasValueSatisfying(location -> assertThat(location).contains("/jobs/"));
         assertThat(jobCount(portfolio)).isEqualTo(1);
     }
