@@ -16,6 +16,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.client.RestClientException;
 import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -41,6 +42,16 @@ class ReviewController {
     static final String BEING_CREATED = "This change was confirmed a moment ago, from the same form, and its job is"
             + " still being created: nothing more was submitted. It appears in this list in a moment; open it"
             + " from here.";
+
+    /** Why a review has no preview when the API did not answer its preview in time. */
+    private static final ApiProblem NOT_ANSWERED = new ApiProblem(
+            503,
+            Map.of(
+                    "title",
+                    "The review could not be made",
+                    "detail",
+                    "The service did not answer in time, so nothing is shown to confirm and nothing was changed."
+                            + " The form is below as it was sent: review it again in a moment."));
 
     private final GatewayApi api;
 
@@ -377,12 +388,21 @@ class ReviewController {
                 throw problem;
             }
             // The request as built cannot be previewed: say why, field by field, and offer no Confirm.
-            model.addAttribute("problem", inConsoleWords(problem));
-            if (model.getAttribute("sent") instanceof SentForm sent) {
-                offerBack(model, user, portfolioId, sent);
-            }
+            refused(model, user, portfolioId, inConsoleWords(problem));
+        } catch (RestClientException notAnswered) {
+            // The API did not answer in time (or at all): as an answer of the API's own failure, the form
+            // comes back as it was sent, to review again, with no Confirm.
+            refused(model, user, portfolioId, NOT_ANSWERED);
         }
         return "console/review";
+    }
+
+    /** The review of a request the API did not preview: why, the form offered back as sent, no Confirm. */
+    private void refused(Model model, ConsoleUser user, UUID portfolioId, ApiProblem problem) {
+        model.addAttribute("problem", problem);
+        if (model.getAttribute("sent") instanceof SentForm sent) {
+            offerBack(model, user, portfolioId, sent);
+        }
     }
 
     /**
@@ -400,7 +420,7 @@ class ReviewController {
                     offered.put(account.get("accountId").toString(), String.valueOf(account.get("name")));
                 }
             }
-        } catch (ApiProblem problem) {
+        } catch (ApiProblem | RestClientException problem) {
             // The accounts as chosen are offered all the same.
         }
         switch (sent) {

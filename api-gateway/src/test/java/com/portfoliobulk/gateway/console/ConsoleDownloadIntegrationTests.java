@@ -16,13 +16,17 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.URLEncoder;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -303,6 +307,48 @@ class ConsoleDownloadIntegrationTests {
                 .doesNotContain("may have been made");
         assertThat(browser.post(console + "/jobs", confirm).statusCode()).isEqualTo(302);
         assertThat(rows("jobs.bulk_jobs", portfolio)).isEqualTo(1);
+    }
+
+    /**
+     * A review whose preview the API did not answer in time (its read of the tasks held here past the
+     * console's 2 s) comes back with its form as it was sent, the users ticked, and says the service
+     * did not answer, with nothing to confirm. Before, it was the 503 page with only a link back to the
+     * console: the form was lost.
+     */
+    @Test
+    void aReviewTheApiDidNotPreviewInTimeOffersItsFormBackAsSent(@Autowired DataSource dataSource) throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID oslo = portfolio.account("Brand Oslo");
+        UUID ann = portfolio.user("ann");
+        portfolio.member(oslo, ann, AccountRole.ANALYST);
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String csrf = "_csrf=" + URLEncoder.encode(browser.csrf(), StandardCharsets.UTF_8);
+
+        HttpResponse<String> review;
+        try (Connection holder = dataSource.getConnection()) {
+            holder.setAutoCommit(false);
+            try (Statement lock = holder.createStatement()) {
+                lock.execute("LOCK TABLE jobs.bulk_tasks IN ACCESS EXCLUSIVE MODE");
+                review = browser.postEncoded(
+                        "/console/portfolios/" + portfolio.id() + "/review",
+                        csrf + "&action=offboard&userIds=" + ann + "&accountIds=" + oslo + "&role=MANAGER");
+            } finally {
+                holder.rollback();
+            }
+        }
+
+        assertThat(review.statusCode()).as(review.body()).isEqualTo(200);
+        assertThat(ConsoleBrowser.unescape(review.body()))
+                .contains("id=\"problem\"", "The service did not answer in time", "nothing was changed")
+                .doesNotContain("id=\"confirm\"");
+        assertThat(ConsoleBrowser.formEntries(review.body(), "bulk-again"))
+                .filteredOn(field ->
+                        !field.getKey().equals("_csrf") && !field.getKey().equals("formKey"))
+                .containsExactly(
+                        Map.entry("userIds", ann.toString()),
+                        Map.entry("accountIds", oslo.toString()),
+                        Map.entry("role", "MANAGER"));
     }
 
     /** A trigger's condition on the rows of the portfolio, for {@link HeldWrites}. */
