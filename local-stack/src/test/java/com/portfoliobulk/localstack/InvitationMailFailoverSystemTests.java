@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 /**
  * Two bulk-worker processes send a job's invitation e-mails to an SMTP server (the local stack's
  * GreenMail mailbox), and one of them is killed ({@code kill -9}) at the worst moment: the server has
- * accepted an e-mail and the worker has not yet recorded it as sent. (The test holds a lock on the
- * outbox table that the record waits for, and kills the worker while it waits.) The other worker sends
+ * accepted an e-mail and the worker's record of it as sent has not committed. (A worker marks the
+ * e-mail sent, hands it over, then commits; a trigger run at the commit waits for a lock the test
+ * holds, and the test kills the worker while it waits.) The other worker sends
  * the rest: every invitee gets the e-mail, none is lost, and the killed worker's e-mail comes once
  * more, with the same {@code Message-ID}, as README's "At least once at the SMTP boundary" promises.
  *
@@ -41,10 +42,14 @@ class InvitationMailFailoverSystemTests {
 
     private static final Duration PATIENCE = Duration.ofSeconds(120);
 
+    /** The advisory lock the commit of an e-mail's sent mark waits for while the test holds it. */
+    private static final String COMMIT_LOCK = "hashtext('invitation mail failover: commits wait')";
+
     @Test
     void aMailSenderKilledWhileSendingLosesNoInvitationAndItsOneCopyKeepsItsMessageId() throws Exception {
         FaultStack stack = FaultStack.get();
         PipelineInvariants invariants = stack.invariants();
+        holdCommitsOfSentMarks(invariants, true);
         try (LocalMailbox mailbox = LocalMailbox.start(FreePorts.take(), FreePorts.take())) {
             ServiceProcess victim = startSender(stack, "fault-mail-a", mailbox);
             ServiceProcess survivor = startSender(stack, "fault-mail-b", mailbox);
@@ -74,10 +79,10 @@ class InvitationMailFailoverSystemTests {
                 int receivedAtKill;
                 long killedAt;
                 try (Connection outboxLock = invariants.dataSource().getConnection()) {
-                    // Claims (row locks) go on; recording an e-mail as sent (an UPDATE) waits for this lock.
+                    // Claims, marks and hand-overs go on; the commit of a sent mark waits for this lock.
                     outboxLock.setAutoCommit(false);
                     try (Statement lock = outboxLock.createStatement()) {
-                        lock.execute("LOCK TABLE directory.invitation_mails IN SHARE MODE");
+                        lock.execute("SELECT pg_advisory_xact_lock(" + COMMIT_LOCK + ")");
                     }
                     int lockPid = DatabaseSession.backendPid(outboxLock);
                     await().atMost(PATIENCE)
@@ -86,6 +91,12 @@ class InvitationMailFailoverSystemTests {
                     receivedAtKill = received(mailbox, invitees).size();
                     victim.kill9();
                     killedAt = System.nanoTime();
+                    // As after a real crash, the victim's sessions end before its commit could go on (a
+                    // commit the server had already begun would complete with nobody there to see it).
+                    await().atMost(PATIENCE)
+                            .pollInterval(Duration.ofMillis(20))
+                            .until(() -> DatabaseSession.of(invariants.dataSource(), victim)
+                                    .isEmpty());
                     outboxLock.rollback();
                 }
                 await().atMost(PATIENCE)
@@ -125,6 +136,35 @@ class InvitationMailFailoverSystemTests {
             } finally {
                 victim.kill9();
                 survivor.stop();
+            }
+        } finally {
+            holdCommitsOfSentMarks(invariants, false);
+        }
+    }
+
+    /**
+     * Adds (or drops) a trigger run at the commit of every e-mail's sent mark, after the e-mail was
+     * handed to the SMTP server, that waits while the test holds {@link #COMMIT_LOCK}.
+     */
+    private static void holdCommitsOfSentMarks(PipelineInvariants invariants, boolean hold) throws Exception {
+        try (Connection connection = invariants.dataSource().getConnection();
+                Statement statement = connection.createStatement()) {
+            if (hold) {
+                statement.execute("""
+                        CREATE FUNCTION directory.failover_hold_sent_mark() RETURNS trigger AS $$
+                        BEGIN
+                          IF NEW.status = 'SENT' THEN
+                            PERFORM pg_advisory_xact_lock_shared(%s);
+                          END IF;
+                          RETURN NEW;
+                        END $$ LANGUAGE plpgsql
+                        """.formatted(COMMIT_LOCK));
+                statement.execute("CREATE CONSTRAINT TRIGGER failover_hold_sent_mark AFTER UPDATE ON"
+                        + " directory.invitation_mails DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+                        + " EXECUTE FUNCTION directory.failover_hold_sent_mark()");
+            } else {
+                statement.execute("DROP TRIGGER IF EXISTS failover_hold_sent_mark ON directory.invitation_mails");
+                statement.execute("DROP FUNCTION IF EXISTS directory.failover_hold_sent_mark()");
             }
         }
     }
