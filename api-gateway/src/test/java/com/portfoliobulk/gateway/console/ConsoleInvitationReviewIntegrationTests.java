@@ -289,19 +289,7 @@ class ConsoleInvitationReviewIntegrationTests {
         String pasted = "\uFEFFann@brand.example\u00A0bob@brand.example\u3000cy@brand.example\u200Bdee@brand.example"
                 + "\u2028eve@brand.example\u00A0";
 
-        HttpResponse<String> review = browser.post(
-                "/console/portfolios/" + portfolio.id() + "/review/invitation",
-                Map.of(
-                        "emails",
-                        pasted,
-                        "language",
-                        "en",
-                        "accountIds",
-                        lisbon.toString(),
-                        "role-" + lisbon,
-                        "SUPPORT",
-                        "_csrf",
-                        browser.csrf()));
+        HttpResponse<String> review = reviewSupportInvitation(browser, portfolio, lisbon, pasted);
 
         assertThat(review.statusCode()).isEqualTo(200);
         assertThat(ConsoleBrowser.unescape(review.body())).doesNotContain("id=\"problem\"");
@@ -326,19 +314,7 @@ class ConsoleInvitationReviewIntegrationTests {
                 + "\uFE50eve@brand.example\uFE54fay@brand.example\uFF64gus@brand.example\uFE51hal@brand.example"
                 + "\u060Cida@brand.example\u061Bjo@brand\u3002example \uFF0C ";
 
-        HttpResponse<String> review = browser.post(
-                "/console/portfolios/" + portfolio.id() + "/review/invitation",
-                Map.of(
-                        "emails",
-                        typed,
-                        "language",
-                        "en",
-                        "accountIds",
-                        lisbon.toString(),
-                        "role-" + lisbon,
-                        "SUPPORT",
-                        "_csrf",
-                        browser.csrf()));
+        HttpResponse<String> review = reviewSupportInvitation(browser, portfolio, lisbon, typed);
 
         assertThat(review.statusCode()).isEqualTo(200);
         assertThat(ConsoleBrowser.unescape(review.body())).doesNotContain("id=\"problem\"");
@@ -362,19 +338,7 @@ class ConsoleInvitationReviewIntegrationTests {
         String pasted = "Anna Smith <anna@brand.example>; Bob <bob@brand.example>\n"
                 + "\"Doe, Cy\" <cy@brand.example>, dee@brand.example Eve Ng <eve@brand.example>";
 
-        HttpResponse<String> review = browser.post(
-                "/console/portfolios/" + portfolio.id() + "/review/invitation",
-                Map.of(
-                        "emails",
-                        pasted,
-                        "language",
-                        "en",
-                        "accountIds",
-                        lisbon.toString(),
-                        "role-" + lisbon,
-                        "SUPPORT",
-                        "_csrf",
-                        browser.csrf()));
+        HttpResponse<String> review = reviewSupportInvitation(browser, portfolio, lisbon, pasted);
 
         assertThat(review.statusCode()).isEqualTo(200);
         assertThat(ConsoleBrowser.unescape(review.body())).doesNotContain("id=\"problem\"");
@@ -403,21 +367,7 @@ class ConsoleInvitationReviewIntegrationTests {
         Map<String, HttpResponse<String>> reviews = new LinkedHashMap<>();
         assertTimeoutPreemptively(Duration.ofSeconds(10), () -> {
             for (String pasted : List.of(spaced, words, quotes)) {
-                reviews.put(
-                        pasted,
-                        browser.post(
-                                "/console/portfolios/" + portfolio.id() + "/review/invitation",
-                                Map.of(
-                                        "emails",
-                                        pasted,
-                                        "language",
-                                        "en",
-                                        "accountIds",
-                                        lisbon.toString(),
-                                        "role-" + lisbon,
-                                        "SUPPORT",
-                                        "_csrf",
-                                        browser.csrf())));
+                reviews.put(pasted, reviewSupportInvitation(browser, portfolio, lisbon, pasted));
             }
         });
 
@@ -624,5 +574,23 @@ class ConsoleInvitationReviewIntegrationTests {
                 .matcher(page);
         assertThat(tag.find()).as(id + " in " + page).isTrue();
         return tag.group();
+    }
+
+    /** Reviews an invitation of {@code emails}, in English, to {@code account} with the role SUPPORT. */
+    private static HttpResponse<String> reviewSupportInvitation(
+            ConsoleBrowser browser, DirectorySeed.Portfolio portfolio, UUID account, String emails) throws Exception {
+        return browser.post(
+                "/console/portfolios/" + portfolio.id() + "/review/invitation",
+                Map.of(
+                        "emails",
+                        emails,
+                        "language",
+                        "en",
+                        "accountIds",
+                        account.toString(),
+                        "role-" + account,
+                        "SUPPORT",
+                        "_csrf",
+                        browser.csrf()));
     }
 }
