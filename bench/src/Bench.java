@@ -1584,7 +1584,8 @@ public final class Bench {
         long start = System.nanoTime() + warmUp;
         Instant startedAt = Instant.now().plusNanos(start - System.nanoTime());
         long end = start + phaseNanos;
-        // Each client's polls: when each was sent (nanoseconds after the clock's start) and how long it took.
+        // Each client's polls: when each one's clock started (nanoseconds after the phase's clock's
+        // start: at 200/s its due time, at saturation when it was sent) and how long it took from then.
         List<List<long[]>> perClient = new ArrayList<>();
         URI uri = URI.create(jobUrl);
         // The CPU used from the clock's start: the warm-up's answers are not counted either.
@@ -1628,7 +1629,9 @@ public final class Bench {
                         }
                         // The gateway's Tomcat closes a keep-alive connection after 100 requests
                         // (server.tomcat.max-keep-alive-requests): the next one is opened here, before
-                        // the poll's clock starts, as a steady poller's handshake is not a poll's time.
+                        // the poll's clock starts, as a steady poller's handshake is not a poll's time
+                        // (at 200/s unless the client is already late for its slot: that poll's time
+                        // counts from the slot, whatever delayed it).
                         try {
                             if (connection.connect() && System.nanoTime() >= start) {
                                 reconnects.incrementAndGet();
@@ -1636,31 +1639,38 @@ public final class Bench {
                         } catch (IOException ex) {
                             // The poll tries again, and counts its failure.
                         }
-                        if (!saturate) {
-                            long wait = next - System.nanoTime();
+                        // When the poll's clock starts. At 200/s its slot's due time, even when the
+                        // client sends it late (still waiting for its previous answer): a stall then
+                        // counts in every poll it delays, and a slot due before the phase's end is
+                        // polled and counted however late. At saturation, when it is sent.
+                        long due;
+                        if (saturate) {
+                            due = System.nanoTime();
+                            if (due >= end) {
+                                connection.close();
+                                return null;
+                            }
+                        } else {
+                            due = next;
+                            next += intervalNanos;
+                            long wait = due - System.nanoTime();
                             if (wait > 0) {
                                 Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                             }
-                            next += intervalNanos;
-                        }
-                        long sent = System.nanoTime();
-                        if (sent >= end) {
-                            connection.close();
-                            return null;
                         }
                         PollConnection.Answer answer;
                         try {
                             answer = connection.get(conditional ? etag : null);
                         } catch (IOException ex) {
                             connection.close();
-                            if (sent >= start) {
+                            if (due >= start) {
                                 other.incrementAndGet();
                             }
                             continue;
                         }
-                        long took = System.nanoTime() - sent;
-                        if (sent >= start) {
-                            mine.add(new long[] {sent - start, took});
+                        long took = System.nanoTime() - due;
+                        if (due >= start) {
+                            mine.add(new long[] {due - start, took});
                             switch (answer.status()) {
                                 case 200 -> ok.incrementAndGet();
                                 case 304 -> notModified.incrementAndGet();
@@ -1694,6 +1704,8 @@ public final class Bench {
         // Connections opened again after the server closed them (outside the polls' times).
         phase.put("reconnects", reconnects.get());
         phase.put("latencyMillis", percentiles(millis));
+        // At 200/s from each poll's due time, so that a poll a stall delayed counts the delay.
+        phase.put("latencyFrom", saturate ? "sent" : "due");
         phase.put("stalls", stalls(polls, startedAt));
         // CPU per answer: the local stack's JVM (during a running job it includes the job's work, so
         // only the finished-job phases show what a poll costs the gateway) and this client.
@@ -2101,6 +2113,13 @@ public final class Bench {
                 md.append(" |\n");
             }
             md.append("\n");
+            if (phases.stream().anyMatch(item -> "due".equals(((Map<?, ?>) item).get("latencyFrom")))) {
+                md.append("At 200/s a poll's latency counts from the time it was due (its client's slot, every 500 ms),"
+                        + " not from when it was sent: a poll sent late, its client still waiting for the answer before,"
+                        + " counts that wait, and every slot due before the phase's end is polled and counted. At"
+                        + " saturation each client polls again as soon as it has its answer, and a poll's latency counts"
+                        + " from its sending.\n\n");
+            }
             for (Object item : phases) {
                 Map<?, ?> phase = (Map<?, ?>) item;
                 String during = "during the phase at " + phase.get("load")
