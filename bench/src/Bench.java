@@ -1443,11 +1443,50 @@ public final class Bench {
         return buckets;
     }
 
+    /**
+     * Whether each JVM collected its old generation while each job ran: its full collections and the
+     * pauses of its concurrent old-generation cycles, or that none did; empty for results without them.
+     */
+    static String oldCollections(List<Map<String, Object>> jobs, List<String> names) {
+        List<String> lines = new ArrayList<>();
+        boolean measured = false;
+        for (Map<String, Object> job : jobs) {
+            Map<?, ?> perJvm = (Map<?, ?>) ((Map<?, ?>) job.get("memory")).get("jvms");
+            List<String> parts = new ArrayList<>();
+            for (String name : names) {
+                if (((Map<?, ?>) perJvm.get(name)).get("oldCollections") instanceof Map<?, ?> old) {
+                    measured = true;
+                    long full = ((Number) old.get("full")).longValue();
+                    long concurrent = ((Number) old.get("concurrentCyclePauses")).longValue();
+                    if (full > 0 || concurrent > 0) {
+                        parts.add(name + " " + full + " full, " + concurrent + " concurrent-cycle pauses");
+                    }
+                }
+            }
+            if (!parts.isEmpty()) {
+                lines.add("- " + job.get("job") + ": " + String.join("; ", parts) + "\n");
+            }
+        }
+        if (!measured) {
+            return "";
+        }
+        String heading = "\nOld-generation collections while each job ran (full collections: jvm_gc_pause_seconds_count"
+                + " with action \"end of major GC\", \"G1 Old Generation\" with G1; the pauses of concurrent"
+                + " old-generation cycles: jvm_gc_concurrent_phase_time_seconds_count, with G1 \"G1 Concurrent GC\","
+                + " the Remark and Cleanup of each concurrent marking, after which its mixed collections clear old"
+                + " regions)";
+        return lines.isEmpty()
+                ? heading + ": none in any JVM in any job.\n"
+                : heading + ":\n\n" + String.join("", lines);
+    }
+
     /** Each JVM's peak heap used, live heap after a collection and resident set while each job ran. */
     String memoryTable(List<Map<String, Object>> jobs) {
         List<String> names = jvmNames();
-        StringBuilder md = new StringBuilder("Memory per JVM while each job ran, in MiB: peak heap used / old generation"
-                + " live after a collection during the job (- when none ran) / peak resident set:\n\n| job |");
+        StringBuilder md = new StringBuilder("Memory per JVM while each job ran, in MiB: peak heap used / the largest"
+                + " old generation left by a collection that set the JVM's live-data gauge during the job (a full"
+                + " collection, or any that shrank the old generation, a young one included; - when none set it)"
+                + " / peak resident set:\n\n| job |");
         names.forEach(name -> md.append(" ").append(name).append(" |"));
         md.append("\n| --- |").append(" ---: |".repeat(names.size())).append("\n");
         for (Map<String, Object> job : jobs) {
@@ -1466,6 +1505,7 @@ public final class Bench {
             }
             md.append("\n");
         }
+        md.append(oldCollections(jobs, names));
         md.append("\nAllocated per task while each job ran, KiB (as the young collections counted it: what they had to"
                 + " clear):\n\n| job |");
         names.forEach(name -> md.append(" ").append(name).append(" |"));
@@ -2545,13 +2585,34 @@ public final class Bench {
         private volatile double lastHeapBytes;
 
         /**
-         * {@code jvm_gc_live_data_size_bytes} at the first sample: a gauge that keeps the value of the
-         * last collection of the old generation, which may have run before the job.
+         * {@code jvm_gc_live_data_size_bytes} at the first sample: a gauge that keeps the old generation's
+         * size after the last collection that set it, which may have run before the job. Micrometer sets
+         * it after a full collection and after any collection that left the old generation smaller than
+         * before, a young one included (with G1, one that frees humongous objects or a mixed one), so a
+         * change of it does not tell that the old generation was collected.
          */
         private volatile double firstLiveBytes = Double.NaN;
 
         /** The largest value of that gauge that a collection during the job set; -1 if none changed it. */
         private volatile double peakLiveBytes = -1;
+
+        /**
+         * The JVM's full collections so far ({@code jvm_gc_pause_seconds_count} with Micrometer's action
+         * "end of major GC": {@code gc="G1 Old Generation"} with G1), at the first and the last sample.
+         */
+        private volatile double firstFullCollections = -1;
+
+        private volatile double lastFullCollections;
+
+        /**
+         * The pauses of its concurrent old-generation cycles so far ({@code
+         * jvm_gc_concurrent_phase_time_seconds_count}: with G1, {@code gc="G1 Concurrent GC"}, the Remark
+         * and the Cleanup of each concurrent marking, after which mixed collections clear old regions),
+         * at the first and the last sample.
+         */
+        private volatile double firstConcurrentPauses = -1;
+
+        private volatile double lastConcurrentPauses;
 
         /** {@code jvm_gc_memory_allocated_bytes_total} at the first and the last sample (counted at each collection). */
         private volatile double firstAllocatedBytes = -1;
@@ -2586,6 +2647,16 @@ public final class Bench {
                     firstAllocatedBytes = allocated;
                 }
                 lastAllocatedBytes = allocated;
+                double full = sum(metrics.body(), "jvm_gc_pause_seconds_count", "action=\"end of major GC\"");
+                if (firstFullCollections < 0) {
+                    firstFullCollections = full;
+                }
+                lastFullCollections = full;
+                double concurrent = sum(metrics.body(), "jvm_gc_concurrent_phase_time_seconds_count", "");
+                if (firstConcurrentPauses < 0) {
+                    firstConcurrentPauses = concurrent;
+                }
+                lastConcurrentPauses = concurrent;
             } catch (Exception ignored) {
                 // a missed sample
             }
@@ -2596,9 +2667,15 @@ public final class Bench {
             if (peakHeapBytes >= 0) {
                 figures.put("peakHeapMiB", Math.round(peakHeapBytes / 1024 / 1024));
                 figures.put("heapAfterMiB", Math.round(lastHeapBytes / 1024 / 1024));
-                // The old generation after a collection during the job: what the JVM really keeps; null
-                // when none ran (the gauge still showed a collection from before the job).
+                // The largest old generation after a collection during the job that set the live-data
+                // gauge (a full one, or any that shrank the old generation, a young one included); null
+                // when none set it (the gauge still showed a collection from before the job).
                 figures.put("peakLiveHeapMiB", peakLiveBytes < 0 ? null : Math.round(peakLiveBytes / 1024 / 1024));
+                // Whether the old generation was collected during the job: full collections, and the
+                // pauses of concurrent old-generation cycles (G1's Remark and Cleanup, two a marking).
+                figures.put("oldCollections", Map.of(
+                        "full", Math.round(lastFullCollections - Math.max(0, firstFullCollections)),
+                        "concurrentCyclePauses", Math.round(lastConcurrentPauses - Math.max(0, firstConcurrentPauses))));
                 // Allocated meanwhile, as the collections counted it (what the young collections had to clear).
                 figures.put("allocatedMiB", Math.round((lastAllocatedBytes - Math.max(0, firstAllocatedBytes)) / 1024 / 1024));
             }
