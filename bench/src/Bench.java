@@ -1145,7 +1145,12 @@ public final class Bench {
         figures.put("activityEntries", entries);
         // Succeeded tasks still without an entry when the wait ran out: the lag below is then not the last one's.
         figures.put("activityEntriesMissing", Math.max(0, succeeded - entries));
+        // The newest entry's recorded_at minus the job's completed_at: recorded_at is the start of the
+        // audit-consumer's transaction that wrote it, which was readable only at its commit, so this
+        // understates when the last entry was readable, and can be negative.
         figures.put("activityAfterCompletedSeconds", activityLag(jobId));
+        // From the poll that saw the job terminal until a count of its entries found them all: when
+        // the client could read the last one, at most a count's interval (250 ms) and duration late.
         figures.put("activityObservedAfterCompletedSeconds", seconds(activityObserved - completed));
         figures.put("memory", memory.figures());
         Map<String, Object> cpuFigures = new LinkedHashMap<>();
@@ -2058,7 +2063,7 @@ public final class Bench {
         List<Map<String, Object>> jobs = (List<Map<String, Object>>) results.getOrDefault("jobs", List.of());
         if (!jobs.isEmpty()) {
             md.append("| job | tasks | submit (of it in the gateway) | first applied | COMPLETED | tasks/s overall | tasks/s steady (10-90 %)"
-                    + " | task latency p50 / p95 / p99 | last activity entry after COMPLETED"
+                    + " | task latency p50 / p95 / p99 | all activity entries seen after COMPLETED (newest recorded_at)"
                     + " | CPU per task: local stack / PostgreSQL | e2e tasks/s / raw upsert rows/s (mean of insert and update) |\n");
             md.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
             @SuppressWarnings("unchecked")
@@ -2085,7 +2090,14 @@ public final class Bench {
                 md.append(" | ").append(s(latency.get("p50"))).append(" / ").append(s(latency.get("p95")));
                 md.append(" / ").append(s(latency.get("p99")));
                 long missing = job.get("activityEntriesMissing") instanceof Number number ? number.longValue() : 0;
-                md.append(" | ").append(missing > 0 ? "missing " + n(missing) : s(job.get("activityAfterCompletedSeconds")));
+                if (missing > 0) {
+                    md.append(" | missing ").append(n(missing));
+                } else {
+                    // Seen by the client (an upper bound), then the newest entry's recorded_at (the start
+                    // of the audit-consumer's transaction, before the entry was readable: a lower bound).
+                    md.append(" | ").append(s(job.get("activityObservedAfterCompletedSeconds")));
+                    md.append(" (").append(s(job.get("activityAfterCompletedSeconds"))).append(")");
+                }
                 md.append(" | ");
                 Map<?, ?> cpu = (Map<?, ?>) job.get("cpu");
                 md.append(String.format(Locale.ROOT, "%.0f / %.0f µs", (double) cpu.get("stackMicrosPerTask"),
@@ -2243,7 +2255,11 @@ public final class Bench {
                 + " status COMPLETED seen by polling); first applied, task latency and steady rate come from the"
                 + " tasks' stored applied_at (PostgreSQL's clock once the batch's rows are locked; a job with fewer than "
                 + STEADY_MIN_INSTANTS + " distinct ones, a few batches, has no steady rate: -); a job that did not end"
-                + " COMPLETED has its status after its rate, and its failed tasks if any; \"missing N\": N succeeded"
+                + " COMPLETED has its status after its rate, and its failed tasks if any; all activity entries seen after"
+                + " COMPLETED: from the poll that saw the job terminal until the benchmark's count of the job's entries"
+                + " (every 250 ms) first found one for each succeeded task, and in brackets the newest entry's recorded_at"
+                + " minus the job's completed_at (recorded_at is the start of the audit consumer's transaction, before"
+                + " the entry could be read: it understates, and can be negative); \"missing N\": N succeeded"
                 + " tasks still had no activity entry when the benchmark stopped waiting for them (5 minutes); CPU per task is the CPU time"
                 + " the local stack's JVMs (" + String.join(", ", jvmNames()) + ") and"
                 + " PostgreSQL used while the job ran (until its last activity entry), divided by its tasks: it"
