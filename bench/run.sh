@@ -10,19 +10,27 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-. ./.mvn/select-jdk.sh
-select_jdk
-
 build=true
 help=false
 args=()
 for arg in "$@"; do
   case "$arg" in
     --no-build) build=false ;;
-    --help|-h) help=true; args+=("$arg") ;;
+    --help|-h) help=true ;;
     *) args+=("$arg") ;;
   esac
 done
+
+# The usage text is Bench.java's USAGE text block: --help prints it from the source, with nothing
+# built or started.
+if [ "$help" = true ]; then
+  awk '/static final String USAGE = """/ { inside = 1; next } inside && /^ *""";/ { exit }
+    inside { sub(/^            /, ""); print }' bench/src/Bench.java
+  exit 0
+fi
+
+. ./.mvn/select-jdk.sh
+select_jdk
 
 java_options=()
 if [ "$(java_major "$JAVA_HOME/bin/java")" -ge 24 ]; then
@@ -34,11 +42,6 @@ stack_options=()
 while IFS= read -r option; do stack_options+=(--default-stack-option "$option"); done < <(local_stack_java_options)
 
 jar=$(local_stack_jar)
-
-# The usage lives in the jar: --help builds only when there is none yet.
-if [ "$help" = true ] && [ -f "$jar" ]; then
-  build=false
-fi
 
 if [ "$build" = true ]; then
   echo "Building the local stack with the JDK at $JAVA_HOME ..."
