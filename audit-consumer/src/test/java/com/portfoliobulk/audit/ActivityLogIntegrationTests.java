@@ -9,6 +9,8 @@ import com.portfoliobulk.contracts.AccountActivityEvent;
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.ActivityAction;
 import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.contracts.ActorKind;
+import com.portfoliobulk.contracts.InitiationLevel;
 import com.portfoliobulk.contracts.Topics;
 import com.portfoliobulk.contracts.UserRef;
 import com.portfoliobulk.contracts.paging.Cursor;
@@ -468,6 +470,67 @@ class ActivityLogIntegrationTests {
         assertThat(awaitEntries(other, 2))
                 .extracting(item -> item.get("occurredAt").asString())
                 .containsExactly(removedAt.plusSeconds(60).toString(), removedAt.toString());
+    }
+
+    @Test
+    void anInvitationAcceptedAgainAfterARestoreHasTwoEntriesAndEachAcceptancesRepublicationsNone() {
+        UUID account = UUID.randomUUID();
+        UUID job = UUID.randomUUID();
+        UserRef ann = ActivityEvents.newUser();
+        Instant acceptedAt = ActivityEvents.now().minusSeconds(35 * 60);
+        // Ann's acceptance as the worker's outbox publishes it: an id made from the invitation alone.
+        AccountActivityEvent accepted = accepted(account, job, ann, acceptedAt);
+        events.publish(List.of(accepted));
+        awaitEntries(account, 1);
+        // The database is restored to a moment before the acceptance: the invitation is pending again and
+        // its link still valid, and the entry is gone with the rest. The replay of the topic writes it
+        // again, and Ann accepts again, 35 minutes later: the same id at the later time.
+        jdbcTemplate.update("DELETE FROM audit.activity_log WHERE account_id = ?", account);
+        events.publish(List.of(accepted));
+        awaitEntries(account, 1);
+        AccountActivityEvent acceptedAgain = appliedAgain(accepted, acceptedAt.plusSeconds(35 * 60));
+        events.publish(List.of(acceptedAgain));
+
+        List<JsonNode> items = awaitEntries(account, 2);
+        assertThat(items)
+                .extracting(item -> item.get("occurredAt").asString())
+                .containsExactly(acceptedAt.plusSeconds(35 * 60).toString(), acceptedAt.toString());
+        assertThat(items).allSatisfy(item -> {
+            assertThat(item.get("action").asString()).isEqualTo("INVITATION_ACCEPTED");
+            assertThat(item.get("summary").asString()).endsWith("accepted the invitation and is now Analyst");
+        });
+
+        // The outbox publishing either again (a pass repeated after its commit failed keeps the row's
+        // time), a redelivered batch or another replay adds nothing.
+        double duplicatesBefore = counter("bulk.audit.duplicates.ignored");
+        events.publish(List.of(accepted, acceptedAgain));
+        events.publish(List.of(acceptedAgain));
+        await().atMost(WRITTEN_WITHIN)
+                .untilAsserted(() -> assertThat(counter("bulk.audit.duplicates.ignored") - duplicatesBefore)
+                        .isEqualTo(3));
+        assertThat(items(read(portfolio, account, ""))).hasSize(2);
+    }
+
+    /** The event of an invitation's acceptance, as the worker's outbox publishes it. */
+    private AccountActivityEvent accepted(UUID account, UUID job, UserRef invitee, Instant at) {
+        UUID eventId = UUID.nameUUIDFromBytes(("invitation-accepted:" + account + ":" + invitee.userId() + ":" + job)
+                .getBytes(StandardCharsets.UTF_8));
+        return new AccountActivityEvent(
+                AccountActivityEvent.VERSION,
+                eventId,
+                at,
+                account,
+                portfolio,
+                job,
+                eventId,
+                ActivityAction.INVITATION_ACCEPTED,
+                invitee,
+                null,
+                AccountRole.ANALYST,
+                InitiationLevel.PORTFOLIO,
+                new Actor(invitee.userId(), invitee.email(), ActorKind.INVITEE),
+                null,
+                null);
     }
 
     /** The event of {@code applied}'s task applied again at {@code at}, as the worker publishes it. */

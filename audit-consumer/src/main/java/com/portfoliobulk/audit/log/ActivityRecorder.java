@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -31,9 +32,11 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * Writes activity log entries. Idempotent: an event already in the log (same {@code eventId}) is
  * ignored by the database ({@code ON CONFLICT (event_id) DO NOTHING}), so redelivered and re-published
- * events never add a second entry. A task's event is the one exception ({@link #storedIds}): its id is
- * the task's, the same for every publication of one application, and a task applied again after a
- * restore of the database publishes it again at its new time; that event gets an entry of its own.
+ * events never add a second entry. A task's event and an invitation's acceptance are the exception
+ * ({@link #storedIds}): the id is the task's, or derived from the invitation, the same for every
+ * publication of one application or acceptance, and a task applied again or an invitation accepted
+ * again after a restore of the database publishes it again at its new time; that event gets an entry
+ * of its own.
  * Counts {@code bulk_audit_entries_written_total} and
  * {@code bulk_audit_duplicates_ignored_total}, and tells the {@link DatabaseStandby} whether the
  * database answered.
@@ -65,11 +68,16 @@ class ActivityRecorder {
             """;
 
     /**
-     * The actions of a task's change, whose event id is the task's. An invitation's expiry or acceptance
-     * has an id of its own, made from the invitation, and keeps the rule that one id is one entry.
+     * The actions whose event may come again, after a restore, with its id at another time: a task's
+     * change, whose event id is the task's, and an invitation's acceptance, whose id is made from the
+     * invitation (account, invitee, job) alone, so that the invitee accepting again after a restore that
+     * made the invitation pending again publishes the same id. An invitation's expiry is dated at the
+     * expiry, the same each time, and keeps the rule that one id is one entry.
      */
-    private static final Set<ActivityAction> TASK_ACTIONS =
-            Arrays.stream(TaskAction.values()).map(TaskAction::activity).collect(Collectors.toUnmodifiableSet());
+    private static final Set<ActivityAction> REPEATABLE_ACTIONS = Stream.concat(
+                    Arrays.stream(TaskAction.values()).map(TaskAction::activity),
+                    Stream.of(ActivityAction.INVITATION_ACCEPTED))
+            .collect(Collectors.toUnmodifiableSet());
 
     private final JdbcClient jdbc;
 
@@ -129,25 +137,29 @@ class ActivityRecorder {
      * of the undone one again. Such an event, whose task already has an entry (in the log, or earlier
      * in these entries) at another time, is stored under an id made from the task's id and its time:
      * both applications are in the log, and every publication of the later one is still one entry.
-     * Times are compared as the log stores them (PostgreSQL's microseconds).
+     * An acceptance is treated alike: its id is the invitation's, and the invitee accepting again after
+     * a restore (the invitation pending again, its link still valid) publishes it at the later time,
+     * while a re-publication of one acceptance (a pass of the outbox repeated after a failed commit)
+     * keeps its time and stays one entry. Times are compared as the log stores them (PostgreSQL's
+     * microseconds).
      */
     private List<UUID> storedIds(List<NewActivityEntry> entries) {
         List<UUID> ids = new ArrayList<>(entries.size());
-        List<Integer> taskEvents = new ArrayList<>();
+        List<Integer> repeatable = new ArrayList<>();
         for (int i = 0; i < entries.size(); i++) {
             AccountActivityEvent event = entries.get(i).event();
             ids.add(event.eventId());
-            if (TASK_ACTIONS.contains(event.action()) && event.eventId().equals(event.taskId())) {
-                taskEvents.add(i);
+            if (REPEATABLE_ACTIONS.contains(event.action()) && event.eventId().equals(event.taskId())) {
+                repeatable.add(i);
             }
         }
-        if (taskEvents.isEmpty()) {
+        if (repeatable.isEmpty()) {
             return ids;
         }
-        UUID[] eventIds = new UUID[taskEvents.size()];
-        String[] occurredAts = new String[taskEvents.size()];
-        for (int i = 0; i < taskEvents.size(); i++) {
-            AccountActivityEvent event = entries.get(taskEvents.get(i)).event();
+        UUID[] eventIds = new UUID[repeatable.size()];
+        String[] occurredAts = new String[repeatable.size()];
+        for (int i = 0; i < repeatable.size(); i++) {
+            AccountActivityEvent event = entries.get(repeatable.get(i)).event();
             eventIds[i] = event.eventId();
             occurredAts[i] = event.occurredAt().toString();
         }
@@ -163,19 +175,22 @@ class ActivityRecorder {
                 .query((rs, row) -> new Instant[] {instant(rs, "occurred_at"), instant(rs, "logged_at")})
                 .list();
         Map<UUID, Instant> firstTimes = new HashMap<>();
-        for (int i = 0; i < taskEvents.size(); i++) {
+        for (int i = 0; i < repeatable.size(); i++) {
             UUID eventId = eventIds[i];
             Instant occurredAt = times.get(i)[0];
             Instant logged = times.get(i)[1];
             Instant first = firstTimes.computeIfAbsent(eventId, id -> logged != null ? logged : occurredAt);
             if (!first.equals(occurredAt)) {
-                ids.set(taskEvents.get(i), appliedAgainId(eventId, occurredAt));
+                ids.set(repeatable.get(i), appliedAgainId(eventId, occurredAt));
             }
         }
         return ids;
     }
 
-    /** The id of the entry of a task applied again at {@code occurredAt}: the same for every publication. */
+    /**
+     * The id of the entry of a task applied again, or an invitation accepted again, at {@code
+     * occurredAt}: the same for every publication.
+     */
     static UUID appliedAgainId(UUID taskId, Instant occurredAt) {
         return UUID.nameUUIDFromBytes(
                 ("task " + taskId + " applied at " + occurredAt).getBytes(StandardCharsets.UTF_8));
