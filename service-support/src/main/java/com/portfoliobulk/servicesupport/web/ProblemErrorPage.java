@@ -1,5 +1,6 @@
 package com.portfoliobulk.servicesupport.web;
 
+import com.portfoliobulk.servicesupport.tracing.SecretPaths;
 import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -73,9 +74,12 @@ final class ProblemErrorPage implements ErrorController {
                     HttpMethod.valueOf(request.getMethod()), path, path.startsWith("/") ? path.substring(1) : path);
         }
         if (status == HttpServletResponse.SC_INTERNAL_SERVER_ERROR) {
+            // Logged with the exception: the path and the message it was sent with, any invitation token
+            // left out (SecretPaths), as every other line naming a request.
             Object message = request.getAttribute(RequestDispatcher.ERROR_MESSAGE);
-            return new ServletException("Error 500 sent for " + request.getMethod() + " " + request.getRequestURI()
-                    + (message instanceof String text && !text.isBlank() ? ": " + text : ""));
+            return new ServletException(SecretPaths.redact("Error 500 sent for " + request.getMethod() + " "
+                    + request.getRequestURI()
+                    + (message instanceof String text && !text.isBlank() ? ": " + text : "")));
         }
         return new ErrorResponseException(
                 HttpStatusCode.valueOf(status),

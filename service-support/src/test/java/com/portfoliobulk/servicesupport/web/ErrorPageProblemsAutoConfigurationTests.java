@@ -5,6 +5,7 @@ import static org.springframework.test.web.servlet.request.MockMvcRequestBuilder
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import com.portfoliobulk.contracts.ProblemTypes;
 import com.portfoliobulk.testsupport.LogLines;
 import jakarta.servlet.RequestDispatcher;
@@ -79,6 +80,35 @@ class ErrorPageProblemsAutoConfigurationTests {
 
             answer.assertProblem(500, ProblemTypes.INTERNAL_ERROR);
             assertThat(answer.body.path("instance").asString()).isEqualTo("/internal/things");
+        });
+    }
+
+    /**
+     * A bare 500 sent on the worker's acceptance path is logged at ERROR as an unexpected error that
+     * names the request: its path with the invitation token left out, as every other line does.
+     */
+    @Test
+    void aBare500OnAnInvitationPathIsLoggedWithoutItsToken() {
+        String token = "k3Jd9-secret-invitation-token";
+        service.run(context -> {
+            Answer answer;
+            List<ILoggingEvent> errors;
+            try (LogLines log = LogLines.of("com.portfoliobulk.servicesupport.web", Level.ERROR)) {
+                answer = send(
+                        context,
+                        errorOf("/internal/invitations/" + token + "/accept", 500, null)
+                                .requestAttr(RequestDispatcher.ERROR_MESSAGE, "no answer for /invitations/" + token));
+                errors = log.lines();
+            }
+
+            answer.assertProblem(500, ProblemTypes.INTERNAL_ERROR);
+            assertThat(errors).hasSize(1);
+            String logged = errors.get(0).getFormattedMessage() + "\n"
+                    + ThrowableProxyUtil.asString(errors.get(0).getThrowableProxy());
+            assertThat(logged)
+                    .contains("Error 500 sent for GET /internal/invitations/{token}/accept: no answer for"
+                            + " /invitations/{token}")
+                    .doesNotContain(token);
         });
     }
 
