@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +59,30 @@ final class Programs {
                         "-f",
                         ProjectFiles.file(script).toString()),
                 variables);
+    }
+
+    /**
+     * Runs an SQL file with psql on the database, as its user, stopping at the first error, with psql's
+     * own variables set as {@code psql -v name=value} sets them (read as {@code :'name'}). Returns psql's
+     * output; fails with it when psql fails.
+     */
+    static String psqlFile(DatabaseEndpoint database, Path file, Map<String, String> psqlVariables) {
+        Matcher url = JDBC_URL.matcher(database.jdbcUrl());
+        assertThat(url.find()).as(database.jdbcUrl()).isTrue();
+        List<String> command = new ArrayList<>(List.of("psql", "-X", "-v", "ON_ERROR_STOP=1"));
+        psqlVariables.forEach((name, value) -> command.addAll(List.of("-v", name + "=" + value)));
+        command.addAll(List.of(
+                "-h",
+                url.group(1),
+                "-p",
+                url.group(2),
+                "-U",
+                database.username(),
+                "-d",
+                url.group(3),
+                "-f",
+                file.toString()));
+        return run(command, Map.of("PGPASSWORD", database.password()));
     }
 
     /** Runs a program in the project's root to its end and returns its output; it must succeed within a minute. */

@@ -15,6 +15,7 @@ import com.portfoliobulk.worker.apply.TaskListener;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -26,6 +27,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -694,6 +697,167 @@ class ServiceRolesIntegrationTests {
                                     .as("activity entries the audit-consumer wrote")
                                     .isEqualTo(succeeded));
         }
+    }
+
+    /**
+     * README's erasure of one person's data ("Erasing one person's data on request"), its SQL blocks read
+     * from README.md and each run with psql as the role README logs in as for it (the gateway's, as under
+     * "Alert runbook", where it names none): every transaction succeeds, and neither the person's address
+     * nor their user id is left in the tables it names, where others' rows that named them stay and name
+     * them by user id. One transaction that writes two services' schemas is refused to every service role
+     * (permission denied), and README has no one run it as the administrator.
+     */
+    @Test
+    void readmesErasureOfOnePersonRunsAsTheServiceRolesAndLeavesNotTheirAddress(@TempDir Path scripts)
+            throws Exception {
+        try (OwnDatabase database = OwnDatabase.create("erasure")) {
+            ServiceRoles.Logins logins = ServiceRoles.apply(database.endpoint());
+            migrateJobs(logins.gateway());
+            Map<String, DatabaseEndpoint> loginsByRole = Map.of(
+                    ServiceRoles.GATEWAY, logins.gateway(),
+                    ServiceRoles.WORKER, logins.worker(),
+                    ServiceRoles.AUDIT, logins.audit());
+            UUID person = UUID.randomUUID();
+            String email = "erased-" + person + "@example.com";
+            UUID other = UUID.randomUUID();
+            String otherEmail = "kept-" + other + "@example.com";
+            UUID portfolio = UUID.randomUUID();
+            UUID account = UUID.randomUUID();
+            UUID job = UUID.randomUUID();
+            JdbcClient admin = jdbc(database.endpoint());
+            // Their rows in every table README names, and others' rows that name them.
+            admin.sql("""
+                            INSERT INTO directory.portfolios (id, name) VALUES ('%3$s', 'Erasure');
+                            INSERT INTO directory.accounts (id, portfolio_id, name) VALUES ('%4$s', '%3$s', 'Erasure');
+                            INSERT INTO directory.users (id, email) VALUES ('%1$s', '%2$s'), ('%6$s', '%7$s');
+                            INSERT INTO directory.memberships (account_id, user_id, role, state)
+                            VALUES ('%4$s', '%1$s', 'ANALYST', 'ACTIVE'), ('%4$s', '%6$s', 'ANALYST', 'ACTIVE');
+                            INSERT INTO directory.invitation_mails (id, job_id, user_id, email, language, portfolio_id,
+                                inviter_email, token_digest)
+                            VALUES (gen_random_uuid(), '%5$s', '%1$s', '%2$s', 'en', '%3$s', '%7$s',
+                                    md5(random()::text) || md5(random()::text)),
+                                   (gen_random_uuid(), '%5$s', '%6$s', '%7$s', 'en', '%3$s', '%2$s',
+                                    md5(random()::text) || md5(random()::text));
+                            INSERT INTO jobs.scim_users (portfolio_id, user_id, external_id, display_name)
+                            VALUES ('%3$s', '%1$s', '%2$s', 'Erased Person');
+                            INSERT INTO jobs.portfolio_users (portfolio_id, user_id, email, role)
+                            VALUES ('%3$s', '%1$s', '%2$s', 'ADMIN'), ('%3$s', '%6$s', '%7$s', 'OWNER');
+                            INSERT INTO jobs.portfolio_admin_log (id, portfolio_id, action, actor_user_id, actor_email,
+                                subject, detail)
+                            VALUES (gen_random_uuid(), '%3$s', 'PORTFOLIO_USER_ADDED', '%1$s', '%2$s', '%7$s',
+                                    'role Admin'),
+                                   (gen_random_uuid(), '%3$s', 'PORTFOLIO_USER_ADDED', '%6$s', '%7$s', '%2$s',
+                                    'role Admin, invited %2$s');
+                            INSERT INTO jobs.scim_tokens (id, portfolio_id, name, token_hash, created_by_user_id,
+                                created_by_email)
+                            VALUES (gen_random_uuid(), '%3$s', 'Directory', md5(random()::text), '%1$s', '%2$s');
+                            INSERT INTO jobs.console_sessions (primary_id, session_id, creation_time,
+                                last_access_time, max_inactive_interval, expiry_time, principal_name)
+                            VALUES ('%1$s', md5(random()::text), 0, 0, 1800, 9000000000000, '%2$s'),
+                                   ('%6$s', md5(random()::text), 0, 0, 1800, 9000000000000, '%7$s');
+                            INSERT INTO jobs.console_sessions_attributes (session_primary_id, attribute_name,
+                                attribute_bytes)
+                            VALUES ('%1$s', 'SPRING_SECURITY_CONTEXT', convert_to('%2$s', 'UTF8')),
+                                   ('%6$s', 'SPRING_SECURITY_CONTEXT', convert_to('%7$s', 'UTF8'));
+                            INSERT INTO jobs.task_dead_letters (id, source_topic, source_partition, source_offset,
+                                record_value, reason)
+                            VALUES (gen_random_uuid(), 'portfolio.bulk-tasks', 0, 1,
+                                    convert_to('{"userId":"%1$s","email":"%2$s"}', 'UTF8'), 'test');
+                            INSERT INTO audit.activity_log (entry_id, event_id, account_id, occurred_at, action,
+                                target_user_id, target_user_email, initiated_from, actor_user_id, actor_email,
+                                portfolio_id, job_id, task_id, summary)
+                            VALUES (gen_random_uuid(), gen_random_uuid(), '%4$s', now(), 'ACCESS_REMOVED', '%1$s',
+                                    '%2$s', 'PORTFOLIO', '%6$s', '%7$s', '%3$s', '%5$s', gen_random_uuid(),
+                                    '%7$s removed %2$s'),
+                                   (gen_random_uuid(), gen_random_uuid(), '%4$s', now(), 'ACCOUNT_LINKED', NULL,
+                                    NULL, 'PORTFOLIO', '%1$s', '%2$s', '%3$s', NULL, NULL, '%2$s linked it')""".formatted(person, email, portfolio, account, job, other, otherEmail))
+                    .update();
+            List<String> tablesNamingThem = List.of(
+                    "directory.users",
+                    "directory.invitation_mails",
+                    "jobs.scim_users",
+                    "jobs.portfolio_users",
+                    "jobs.portfolio_admin_log",
+                    "jobs.scim_tokens",
+                    "jobs.console_sessions",
+                    "audit.activity_log");
+            tablesNamingThem.forEach(table -> assertThat(namingThem(admin, table, email))
+                    .as("rows of %s naming them before", table)
+                    .isPositive());
+
+            String readme = ProjectFiles.read("README.md");
+            int start = readme.indexOf("**Erasing one person's data on request.**");
+            int end = readme.indexOf("What stays until its retention", start);
+            assertThat(start).as("README's erasure").isNotNegative();
+            Matcher block =
+                    Pattern.compile("```(bash|sql)\n(.*?)```", Pattern.DOTALL).matcher(readme.substring(start, end));
+            Matcher login = Pattern.compile("-U (bulk_[a-z]+)").matcher("");
+            String role = ServiceRoles.GATEWAY;
+            List<String> ranAs = new ArrayList<>();
+            while (block.find()) {
+                if (block.group(1).equals("bash")) {
+                    if (login.reset(block.group(2)).find()) {
+                        role = login.group(1);
+                    }
+                    continue;
+                }
+                assertThat(loginsByRole).as("README's role for the erasure").containsKey(role);
+                Path script = Files.writeString(scripts.resolve("erasure-" + ranAs.size() + ".sql"), block.group(2));
+                Programs.psqlFile(loginsByRole.get(role), script, Map.of("uid", person.toString(), "email", email));
+                ranAs.add(role);
+            }
+
+            assertThat(ranAs)
+                    .as("README's erasure transactions, by the role each ran as")
+                    .containsExactlyInAnyOrder(ServiceRoles.WORKER, ServiceRoles.GATEWAY, ServiceRoles.AUDIT);
+            tablesNamingThem.forEach(table -> assertThat(namingThem(admin, table, email))
+                    .as("rows of %s naming them after", table)
+                    .isZero());
+            assertThat(admin.sql("SELECT user_id FROM directory.memberships WHERE account_id = ?")
+                            .param(account)
+                            .query(UUID.class)
+                            .list())
+                    .as("the account's memberships")
+                    .containsExactly(other);
+            assertThat(admin.sql("""
+                            SELECT count(*) FROM jobs.task_dead_letters
+                             WHERE position(convert_to(?, 'UTF8') IN record_value) > 0""").param(email).query(Long.class).single())
+                    .as("dead letters naming them after")
+                    .isZero();
+            assertThat(admin.sql("""
+                            SELECT session_primary_id FROM jobs.console_sessions_attributes
+                             WHERE position(convert_to(?, 'UTF8') IN attribute_bytes) > 0
+                                OR position(convert_to(?, 'UTF8') IN attribute_bytes) > 0""")
+                            .params(email, otherEmail)
+                            .query(String.class)
+                            .list())
+                    .as("console sessions' attributes that name them, or the other administrator")
+                    .containsExactly(other.toString());
+            assertThat(admin.sql("SELECT inviter_email FROM directory.invitation_mails WHERE user_id = ?")
+                            .param(other)
+                            .query(String.class)
+                            .list())
+                    .as("who invited the other user, by their user id")
+                    .containsExactly(person.toString());
+            assertThat(admin.sql("SELECT email FROM jobs.portfolio_users WHERE portfolio_id = ?")
+                            .param(portfolio)
+                            .query(String.class)
+                            .list())
+                    .containsExactly(otherEmail);
+            assertThat(admin.sql("SELECT summary FROM audit.activity_log WHERE portfolio_id = ? ORDER BY action")
+                            .param(portfolio)
+                            .query(String.class)
+                            .list())
+                    .containsExactly(otherEmail + " removed " + person, person + " linked it");
+        }
+    }
+
+    /** How many rows of the table name the address, in any column. */
+    private static long namingThem(JdbcClient admin, String table, String email) {
+        return admin.sql("SELECT count(*) FROM " + table + " t WHERE strpos(t::text, ?) > 0")
+                .param(email)
+                .query(Long.class)
+                .single();
     }
 
     /** What a gateway's start does to the database: its own schema's migrations, as api-gateway.yml sets them. */
