@@ -17,6 +17,11 @@ import com.unboundid.scim2.common.types.UserResource;
 import jakarta.ws.rs.client.Client;
 import jakarta.ws.rs.client.ClientBuilder;
 import jakarta.ws.rs.client.ClientRequestFilter;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -27,6 +32,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.glassfish.jersey.client.HttpUrlConnectorProvider;
 import org.junit.jupiter.api.Test;
@@ -465,10 +472,13 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
      * sends it once. The gateways' hourly run removes that role, logged as the identity provider's, and
      * keeps a role an administrator gives back afterwards; a run with nothing left changes nothing. A job
      * the leaver submitted with the role they kept, and that has not run, ends CANCELLED with the run,
-     * as their removal through this version would end it.
+     * as their removal through this version would end it, and README's restore lists it to be cancelled
+     * again (the role given back afterwards, which step 7 of the restore makes again, cancels nothing).
      */
     @Test
-    void anAdminDeactivatedThroughAGatewayOfTheVersionBeforeLosesTheRoleAtTheNextRun() throws Exception {
+    @ExtendWith(OutputCaptureExtension.class)
+    void anAdminDeactivatedThroughAGatewayOfTheVersionBeforeLosesTheRoleAtTheNextRun(CapturedOutput output)
+            throws Exception {
         UUID adminId = accountUser("admin");
         storePortfolioUser(adminId, portfolio.email("admin"), "ADMIN");
         String admin = tokenOf(adminId, portfolio.email("admin"));
@@ -549,6 +559,88 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
                 .isEqualTo(200);
         assertThat(portfolioUsers()).containsExactlyInAnyOrder(ownerId + " OWNER", adminId + " ADMIN");
         assertThat(adminLog()).hasSize(2).endsWith(removal);
+        assertThat(readmesJobsToCancelAgain(output.getAll()))
+                .as("README's restore, step 6: the jobs to cancel again")
+                .anySatisfy(line -> assertThat(line).contains(leftJob.toString()));
+    }
+
+    /**
+     * README's restore lists, from the gateway's log, the jobs cancelled after the backup's moment, to
+     * cancel them again before the workers start (step 6), and has the administrative changes made again,
+     * of each portfolio user only the latest (step 7). The Owner removes an Admin and adds them back, and
+     * lowers another to User Management VIEW and raises them back, each with a job queued that the
+     * removal or the lowering cancels: the latest line of each user cancels nothing, so step 6 must list
+     * both jobs. Before, it listed only the lines of cancels and closes: neither job, which after a
+     * restore ran in full.
+     */
+    @Test
+    @ExtendWith(OutputCaptureExtension.class)
+    void readmesRestoreListsTheJobsARemovalOrALoweringCancelledThoughTheUserHasARoleAgain(CapturedOutput output)
+            throws Exception {
+        UUID alpha = portfolio.account("Alpha");
+        UUID removedId = accountUser("removed");
+        storePortfolioUser(removedId, portfolio.email("removed"), "ADMIN");
+        UUID loweredId = accountUser("lowered");
+        storePortfolioUser(loweredId, portfolio.email("lowered"), "ADMIN");
+        UUID removedsJob = invite(tokenOf(removedId, portfolio.email("removed")), alpha);
+        UUID loweredsJob = invite(tokenOf(loweredId, portfolio.email("lowered")), alpha);
+
+        List<Integer> answers = List.of(
+                call(HttpMethod.DELETE, owner, path("/portfolio-users/" + removedId), null)
+                        .status(),
+                call(
+                                HttpMethod.POST,
+                                owner,
+                                path("/portfolio-users"),
+                                "{\"email\":\"%s\",\"role\":\"ADMIN\"}".formatted(portfolio.email("removed")))
+                        .status(),
+                call(
+                                HttpMethod.PUT,
+                                owner,
+                                path("/portfolio-users/" + loweredId + "/role"),
+                                "{\"role\":\"USER_MANAGEMENT_VIEW\"}")
+                        .status(),
+                call(HttpMethod.PUT, owner, path("/portfolio-users/" + loweredId + "/role"), "{\"role\":\"ADMIN\"}")
+                        .status());
+
+        assertThat(answers).containsExactly(204, 201, 200, 200);
+        assertThat(portfolioUsers())
+                .containsExactlyInAnyOrder(ownerId + " OWNER", removedId + " ADMIN", loweredId + " ADMIN");
+        assertThat(jobAsOwner(removedsJob)).isEqualTo("CANCELLED total=1 pending=0 succeeded=0 cancelled=1");
+        assertThat(jobAsOwner(loweredsJob)).isEqualTo("CANCELLED total=1 pending=0 succeeded=0 cancelled=1");
+        List<String> listed = readmesJobsToCancelAgain(output.getAll());
+        assertThat(listed)
+                .as("README's restore, step 6: the jobs to cancel again")
+                .anySatisfy(line -> assertThat(line).contains(removedsJob.toString()))
+                .anySatisfy(line -> assertThat(line).contains(loweredsJob.toString()));
+    }
+
+    /**
+     * README's step 6 of the restore ("Backups, and restoring the database"): its listing of the jobs to
+     * cancel again, from the command after {@code docker compose logs}, run over the gateway's log.
+     */
+    private static List<String> readmesJobsToCancelAgain(String log) throws IOException, InterruptedException {
+        Path directory = Path.of("").toAbsolutePath();
+        while (!Files.isRegularFile(directory.resolve("mvnw"))) {
+            directory = directory.getParent();
+        }
+        Matcher block = Pattern.compile(
+                        "```bash\n\\s*docker compose logs --no-log-prefix --since [^\n]*\n(\\s*\\| grep -o [^`]*)```")
+                .matcher(Files.readString(directory.resolve("README.md")));
+        assertThat(block.find())
+                .as("README's listing of the jobs to cancel again")
+                .isTrue();
+        Process listing = new ProcessBuilder(
+                        "bash", "-c", "cat " + block.group(1).strip())
+                .redirectErrorStream(true)
+                .start();
+        try (OutputStream input = listing.getOutputStream()) {
+            input.write(log.getBytes(StandardCharsets.UTF_8));
+        }
+        String listed = new String(listing.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(listing.waitFor(1, TimeUnit.MINUTES)).isTrue();
+        assertThat(listing.exitValue()).as(listed).isZero();
+        return listed.lines().toList();
     }
 
     /** A portfolio always has its Owner: the identity provider's deletion of them leaves their role. */
