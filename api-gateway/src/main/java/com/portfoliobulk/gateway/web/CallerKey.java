@@ -5,8 +5,9 @@ import org.springframework.security.core.Authentication;
 
 /**
  * An authentication whose name is personal data (the web console's signed-in user is named by their
- * e-mail address): the request bodies' budget counts its requests, and its log line names it, by this
- * key instead ({@link RequestBodyBudget}).
+ * e-mail address), or does not name the caller the budget should count (a SCIM token, one of the
+ * several its portfolio may have): the request bodies' budget counts its requests, and its log line
+ * names it, by this key instead ({@link RequestBodyBudget}).
  */
 public interface CallerKey {
 
@@ -15,7 +16,8 @@ public interface CallerKey {
 
     /**
      * The caller {@code authentication} names, as the request bodies' budget counts it: its {@link
-     * #callerKey} where it has one, else its name (a bearer token's {@code sub}, a SCIM token's id);
+     * #callerKey} where it has one (a SCIM token's portfolio, a console user's id), else its name (a
+     * bearer token's {@code sub});
      * {@link RequestBodyBudget#NO_CALLER} for none or an anonymous one.
      */
     static String of(Authentication authentication) {

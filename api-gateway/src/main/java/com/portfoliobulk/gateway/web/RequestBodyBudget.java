@@ -54,7 +54,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * max-body-bytes-in-flight}, 10 MB: 160 bodies of 64 KiB, 53 SCIM bodies of 64 KiB); a request that
  * would take more waits for its caller's own to end, within the same {@link #WAIT}, and is then
  * answered the same 503. The caller is the authenticated subject: a bearer token's {@code sub}, a SCIM
- * token, a console session's user (by their user id, {@link CallerKey}: its log line names no address);
+ * token's portfolio (all of its tokens together, {@link CallerKey}: a portfolio's Owner may create any
+ * number of tokens, and counted apart each took one more share), a console session's user (by their
+ * user id, {@link CallerKey}: its log line names no address);
  * not the portfolio the path names, which anyone with a valid token
  * may name before a permission is checked (some endpoints read the body first), so that counting by
  * it would let one caller hold the shares of many portfolios, or use up another portfolio's. Without
@@ -321,7 +323,7 @@ class RequestBodyBudget extends OncePerRequestFilter {
 
     /**
      * Who sends the request, by its authentication, which the security filters before this one have set
-     * ({@link CallerKey#of}): a bearer token's {@code sub}, a SCIM token's id, a console session's user
+     * ({@link CallerKey#of}): a bearer token's {@code sub}, a SCIM token's portfolio, a console session's user
      * by their user id, never by their address.
      */
     private static String caller() {

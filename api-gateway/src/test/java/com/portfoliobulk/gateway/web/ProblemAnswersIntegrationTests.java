@@ -642,6 +642,87 @@ class ProblemAnswersIntegrationTests extends GatewayIntegrationTest {
     }
 
     /**
+     * All of a portfolio's SCIM tokens together hold one caller's share of the request bodies' budget
+     * (10 MB: 53 SCIM bodies of 64 KiB, each counted three times, as a tree): while one token's 53
+     * searches, sent in part and held back, hold it, a search of a second token of the same portfolio
+     * waits briefly and is answered a SCIM 503 with {@code Retry-After} naming the share, while another
+     * portfolio's SCIM token is served. Before, each token had a share of its own, and a portfolio's
+     * Owner may create any number of tokens: three of them sending some 135 slow SCIM bodies held the
+     * whole budget, and every other portfolio's bodies were answered 503.
+     */
+    @Test
+    void aPortfoliosScimTokensHoldOneShareOfTheBodyBudgetTogether() throws Exception {
+        UUID portfolio = directory.portfolio().id();
+        UUID other = directory.portfolio().id();
+        String first = scimToken(portfolio, "Entra ID");
+        String second = scimToken(portfolio, "Okta");
+        String othersToken = scimToken(other, "Entra ID");
+        int size = 64 * 1024;
+        int held = 10 * 1024 * 1024 / (3 * size);
+        List<Socket> slow = new ArrayList<>();
+        try {
+            for (int i = 0; i < held; i++) {
+                Socket socket = new Socket("localhost", port);
+                slow.add(socket);
+                String head = "POST /scim/v2/portfolios/" + portfolio + "/Users/.search HTTP/1.1\r\nHost: localhost\r\n"
+                        + "Authorization: Bearer " + first + "\r\n"
+                        + "Content-Type: application/scim+json\r\nContent-Length: " + size + "\r\n\r\n{";
+                socket.getOutputStream().write(head.getBytes(StandardCharsets.UTF_8));
+                socket.getOutputStream().flush();
+            }
+            // Once they are all being read, the first token's next search finds the share used up.
+            await().atMost(Duration.ofSeconds(30))
+                    .untilAsserted(
+                            () -> assertThat(scimSearch(first, portfolio, size).statusCode())
+                                    .isEqualTo(503));
+
+            HttpResponse<String> busy = scimSearch(second, portfolio, size);
+            HttpResponse<String> othersSearch = scimSearch(othersToken, other, size);
+
+            assertThat(busy.statusCode()).as(busy.body()).isEqualTo(503);
+            assertThat(busy.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(type -> assertThat(type).startsWith("application/scim+json"));
+            assertThat(busy.headers().firstValue("Retry-After")).hasValue("2");
+            assertThat(JSON.readTree(busy.body()).path("detail").asString())
+                    .contains("nothing was changed", "bulk.gateway.web.max-body-bytes-in-flight-per-caller");
+            assertThat(othersSearch.statusCode()).as(othersSearch.body()).isEqualTo(200);
+        } finally {
+            for (Socket socket : slow) {
+                socket.close();
+            }
+        }
+        // Their connections closed, the portfolio's tokens are served again, and the gateway keeps nothing.
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(
+                        () -> assertThat(scimSearch(second, portfolio, size).statusCode())
+                                .isEqualTo(200));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !budget.counts("scim:" + portfolio));
+    }
+
+    /** A new SCIM token of the portfolio, as its Owner creates it. */
+    private String scimToken(UUID portfolio, String name) {
+        Answer created = api.post(
+                admin(portfolio),
+                "/api/v1/portfolios/" + portfolio + "/scim-tokens",
+                null,
+                "{\"name\":\"" + name + "\"}");
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        return created.body().path("token").asString();
+    }
+
+    /** A SCIM search of the portfolio's users with this token, its body padded to {@code size} bytes. */
+    private HttpResponse<String> scimSearch(String token, UUID portfolio, int size) throws Exception {
+        String search = "{\"schemas\":[\"urn:ietf:params:scim:api:messages:2.0:SearchRequest\"],"
+                + "\"filter\":\"userName eq \\\"nobody@example.test\\\"\"";
+        String body = search + " ".repeat(size - search.length() - 1) + "}";
+        return send(HttpRequest.newBuilder(uri("/scim/v2/portfolios/" + portfolio + "/Users/.search"))
+                .header("Authorization", "Bearer " + token)
+                .header("Accept", "application/scim+json")
+                .header("Content-Type", "application/scim+json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    /**
      * A body that takes longer to arrive than {@code bulk.gateway.web.body-read-timeout} (8 s in the
      * tests) is answered 408, and gives back its share of the large bodies' budget. Four callers whose
      * token is valid but who administer nothing hold the whole budget with chunked bodies (each counts

@@ -62,9 +62,10 @@ class RequestBodyBudgetSettingsTests {
     /**
      * A SCIM body counts three times its size in its caller's share, as its tree takes about twice the
      * heap for its size that the budget assumes of a body: 53 SCIM bodies of 64 KiB being read (each
-     * 192 KiB) hold one SCIM token's share (10 MB), and its next one, a SCIM error 503, waits for one of
-     * them to end, while another token's is read. The SCIM endpoints' rate limit (600 a minute) lets one
-     * token have 53 at once, not 160, the bodies of 64 KiB another endpoint's share holds.
+     * 192 KiB) hold the share of one portfolio's SCIM tokens (10 MB), and its next one, a SCIM error 503,
+     * waits for one of them to end, while another portfolio's is read. The SCIM endpoints' rate limit (600
+     * a minute) lets one portfolio have 53 at once, not 160, the bodies of 64 KiB another endpoint's share
+     * holds.
      */
     @Test
     void aScimBodyCountsThreeTimesItsSizeInItsCallersShare() {
@@ -75,15 +76,21 @@ class RequestBodyBudgetSettingsTests {
             for (int i = 0; i < 53; i++) {
                 MockHttpServletRequest search = scimSearch();
                 MockHttpServletResponse answer = new MockHttpServletResponse();
-                budget.hold(search, answer, "scim-token", largest, false, (request, response) -> request.startAsync());
+                budget.hold(
+                        search,
+                        answer,
+                        "scim:first-portfolio",
+                        largest,
+                        false,
+                        (request, response) -> request.startAsync());
                 assertThat(answer.getStatus()).as("body %d", i).isEqualTo(200);
                 held.add(search);
             }
 
             MockHttpServletResponse busy = new MockHttpServletResponse();
-            budget.hold(scimSearch(), busy, "scim-token", largest, false, (request, response) -> {});
+            budget.hold(scimSearch(), busy, "scim:first-portfolio", largest, false, (request, response) -> {});
             MockHttpServletResponse other = new MockHttpServletResponse();
-            budget.hold(scimSearch(), other, "other-scim-token", largest, false, (request, response) -> {});
+            budget.hold(scimSearch(), other, "scim:other-portfolio", largest, false, (request, response) -> {});
 
             assertThat(busy.getStatus()).isEqualTo(503);
             assertThat(busy.getHeader("Retry-After")).isEqualTo("2");
@@ -92,10 +99,10 @@ class RequestBodyBudgetSettingsTests {
 
             held.removeFirst().getAsyncContext().complete();
             MockHttpServletResponse again = new MockHttpServletResponse();
-            budget.hold(scimSearch(), again, "scim-token", largest, false, (request, response) -> {});
+            budget.hold(scimSearch(), again, "scim:first-portfolio", largest, false, (request, response) -> {});
             assertThat(again.getStatus()).isEqualTo(200);
             held.forEach(request -> request.getAsyncContext().complete());
-            assertThat(budget.counts("scim-token")).isFalse();
+            assertThat(budget.counts("scim:first-portfolio")).isFalse();
         });
     }
 
