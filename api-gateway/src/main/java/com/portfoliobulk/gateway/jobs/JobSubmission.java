@@ -38,7 +38,8 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>An administrator's new job is planned and stored as one of its portfolio's submissions, previews
  * and cancellations that the gateway runs at once ({@link PortfolioConcurrencyLimit}), each with a database connection;
- * validation and a replay come before and take no place. The identity provider's deprovisioning does
+ * validation, a replay and the refusal of a request whose known number of tasks is over the cap come
+ * before and take no place. The identity provider's deprovisioning does
  * not wait for one: it runs in the transaction of its SCIM request, which holds its connection already,
  * and offboards one user.
  */
@@ -205,6 +206,9 @@ public class JobSubmission {
         if (earlier.isPresent()) {
             return earlier.get();
         }
+        // A refusal the body alone decides takes no place: over the cap, it is refused at once, not
+        // after waiting for a place (and answered 503 "try again" when none comes free).
+        planning.checkTaskCap(validated.knownTaskCount().orElse(0));
         if (beforeNewJob != null) {
             beforeNewJob.run();
         }

@@ -22,6 +22,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -351,6 +353,52 @@ class SubmissionRateLimitIntegrationTests extends StubbedServicesIntegrationTest
         assertThat(again.status())
                 .as("its places are given back: " + again.text())
                 .isEqualTo(200);
+    }
+
+    /**
+     * A submission whose body alone tells it has more tasks than a job may have (450 users by 450
+     * accounts: 202,500, over the cap of 200,000) is refused 413 naming the cap while the portfolio's
+     * {@value #AT_ONCE} places are held by submissions storing their tasks: the refusal takes no place.
+     * Before, it was refused only once it had a place: it waited 2 s for one and was answered 503 with
+     * {@code Retry-After: 2}, and a client retrying as told retried a request that can never be accepted.
+     */
+    @Test
+    void aSubmissionOverTheTaskCapIsTooLargeWhileThePortfoliosPlacesAreHeld() throws Exception {
+        String users = randomIds(450);
+        String accounts = randomIds(450);
+        String overTheCap =
+                "{\"type\":\"REMOVE_ACCESS\",\"userIds\":[" + users + "],\"accountIds\":[" + accounts + "]}";
+        List<Future<Answer>> held = new ArrayList<>();
+        try (ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+                Connection holder = holdTaskInserts(portfolio.id())) {
+            for (int i = 0; i < AT_ONCE; i++) {
+                held.add(requests.submit(() -> submit(portfolio.id(), offboardAnn)));
+            }
+            await().atMost(PATIENCE).until(() -> heldInserts() == AT_ONCE);
+
+            Answer tooLarge = submit(portfolio.id(), overTheCap);
+
+            assertProblem(tooLarge, 413);
+            assertThat(tooLarge.header("Retry-After")).isNull();
+            assertThat(tooLarge.body().path("detail").asString()).contains("202500 tasks", "at most 200000");
+            holder.rollback();
+            for (Future<Answer> submission : held) {
+                Answer answer = submission.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+                assertThat(answer.status()).as(answer.text()).isEqualTo(202);
+            }
+        } finally {
+            jdbc.sql("DROP TRIGGER IF EXISTS test_held_insert ON jobs.bulk_tasks")
+                    .update();
+            jdbc.sql("DROP FUNCTION IF EXISTS jobs.test_held_insert()").update();
+        }
+        assertThat(jobCount(portfolio.id())).isEqualTo(AT_ONCE);
+    }
+
+    /** {@code count} ids no portfolio has, as a JSON array's members. */
+    private static String randomIds(int count) {
+        return IntStream.range(0, count)
+                .mapToObj(i -> "\"" + UUID.randomUUID() + "\"")
+                .collect(Collectors.joining(","));
     }
 
     /**
