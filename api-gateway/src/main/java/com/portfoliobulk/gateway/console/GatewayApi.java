@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.gateway.web.HeldBodies;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,6 +34,8 @@ import org.springframework.util.StringUtils;
 import org.springframework.web.client.RestClient;
 import org.springframework.web.client.RestClientResponseException;
 import org.springframework.web.context.WebApplicationContext;
+import org.springframework.web.context.request.RequestContextHolder;
+import org.springframework.web.context.request.ServletRequestAttributes;
 import org.springframework.web.util.UriBuilder;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -176,6 +179,7 @@ class GatewayApi {
     }
 
     Map<String, Object> preview(ConsoleUser user, UUID portfolioId, String request, int limit, String cursor) {
+        formForwarded();
         return call(() -> client().post()
                 .uri(uri("/bulk-jobs/preview", Map.of("portfolioId", portfolioId), query("cursor", cursor), limit))
                 .headers(headers -> authorize(headers, user))
@@ -190,6 +194,7 @@ class GatewayApi {
      * marked replayed ({@code Idempotent-Replayed: true}).
      */
     Submitted submit(ConsoleUser user, UUID portfolioId, String request, String idempotencyKey) {
+        formForwarded();
         ResponseEntity<Map<String, Object>> answer = call(() -> client().post()
                 .uri(PORTFOLIOS + "/bulk-jobs", portfolioId)
                 .headers(headers -> authorize(headers, user))
@@ -202,6 +207,19 @@ class GatewayApi {
         return new Submitted(
                 String.valueOf(job == null ? null : job.get("jobId")),
                 "true".equalsIgnoreCase(answer.getHeaders().getFirst("Idempotent-Replayed")));
+    }
+
+    /**
+     * The console's form being handled is sent on to the API, as the body of the API request about to be
+     * made, which takes its own share of the request bodies' budget: the form gives its share back now
+     * ({@link HeldBodies#forwarded}), so that a large list is not counted twice, once as the form and once
+     * as the API's body. Before, a Confirm of a list held twice its size, and a few at once could hold the
+     * whole budget with their forms while their API calls waited for it, each answered 503.
+     */
+    private static void formForwarded() {
+        if (RequestContextHolder.getRequestAttributes() instanceof ServletRequestAttributes current) {
+            HeldBodies.forwarded(current.getRequest());
+        }
     }
 
     /**

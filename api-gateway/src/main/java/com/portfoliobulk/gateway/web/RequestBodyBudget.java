@@ -77,6 +77,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * share only until the body's read times out ({@code bulk.gateway.web.body-read-timeout}, {@link
  * RequestBodyLimit}: 408). A form body, which the security filters read themselves (the console's CSRF
  * check), takes from the budget before them instead ({@link RequestParameters}, through {@link #hold}).
+ * A console form whose reviewed request the console sends on to the API gives its share back then
+ * ({@link HeldBodies#forwarded}), as that request takes its own: counted twice, a console Confirm of a
+ * large list held twice its size.
  * Under the SCIM base path the 503 is a SCIM error (the SCIM error page writes it), not a problem, and
  * on the console's pages the console's error page ({@link FilterRefusals}).
  * Refusals count in {@code bulk_requests_body_budget_refused_total}, by {@code reason}: {@code
@@ -289,9 +292,12 @@ class RequestBodyBudget extends OncePerRequestFilter {
                 share.release();
             }
         };
+        // What handles the request may give its share back once its body is sent on ({@link HeldBodies}).
+        request.setAttribute(HeldBodies.RELEASE, release);
         try {
             chain.doFilter(request, response);
         } finally {
+            request.removeAttribute(HeldBodies.RELEASE);
             if (request.isAsyncStarted()) {
                 // The request goes on after this thread leaves it: its end gives the bytes back.
                 request.getAsyncContext().addListener(new ReleaseAtEnd(release));

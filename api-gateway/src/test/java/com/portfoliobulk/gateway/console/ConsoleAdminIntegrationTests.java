@@ -23,6 +23,8 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -134,6 +136,85 @@ class ConsoleAdminIntegrationTests {
                 socket.close();
             }
         }
+    }
+
+    /**
+     * A console Confirm of a large list (20,000 addresses) is counted once in the large bodies' budget,
+     * not twice: the form gives its share back when the console sends its reviewed request on to the API,
+     * whose body takes its own. While stalled submissions of other callers hold all of the budget but
+     * the form and half of the request it carries, the Confirm makes its job. Before, the form held its
+     * share while the console's call to the API waited for one more, and the Confirm was answered 503
+     * after 2 s: a few large Confirms at once could hold the whole budget with their forms alone.
+     */
+    @Test
+    void aConfirmOfALargeListIsCountedOnceInTheBodyBudget() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID lisbon = portfolio.account("Brand Lisbon");
+        DirectorySeed.Portfolio other = new DirectorySeed(jdbc).portfolio();
+        signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String console = "/console/portfolios/" + portfolio.id();
+        String emails = IntStream.range(0, 20_000)
+                .mapToObj(i -> "invitee-" + i + "@brand.example")
+                .collect(Collectors.joining("\n"));
+        HttpResponse<String> review = post(
+                console + "/review/invitation",
+                Map.of(
+                        "emails",
+                        emails,
+                        "language",
+                        "en",
+                        "accountIds",
+                        lisbon.toString(),
+                        "role-" + lisbon,
+                        "SUPPORT",
+                        "_csrf",
+                        csrf()));
+        assertThat(review.statusCode()).as(review.body()).isEqualTo(200);
+        Map<String, String> confirm = ConsoleBrowser.hiddenFields(review.body(), "confirm");
+        long form = ConsoleBrowser.encode(confirm).length();
+        long request = confirm.get("request").getBytes(StandardCharsets.UTF_8).length;
+        assertThat(form).as("the Confirm's form is a large body").isGreaterThan(64 * 1024);
+        // What the stalled submissions leave of the large bodies' budget (20 MiB): the form and half its request.
+        long left = form + request / 2;
+        long fifth = 20L * 1024 * 1024 - 3L * 5 * 1024 * 1024 - left;
+        String first = TestTokens.token(UUID.randomUUID(), "api-first@agency.test", other.id(), "OWNER");
+        String second = TestTokens.token(UUID.randomUUID(), "api-second@agency.test", other.id(), "OWNER");
+        String probe = TestTokens.token(UUID.randomUUID(), "api-probe@agency.test", other.id(), "OWNER");
+        List<Socket> stalled = new ArrayList<>();
+        try {
+            for (Map.Entry<String, Long> body : List.of(
+                    Map.entry(first, 5L * 1024 * 1024),
+                    Map.entry(first, 5L * 1024 * 1024),
+                    Map.entry(second, 5L * 1024 * 1024),
+                    Map.entry(second, fifth))) {
+                Socket socket = new Socket("localhost", port);
+                stalled.add(socket);
+                String head = "POST /api/v1/portfolios/" + other.id() + "/bulk-jobs HTTP/1.1\r\n"
+                        + "Host: localhost\r\nAuthorization: Bearer " + body.getKey() + "\r\n"
+                        + "Idempotency-Key: " + UUID.randomUUID() + "\r\n"
+                        + "Content-Type: application/json\r\nContent-Length: " + body.getValue() + "\r\n\r\n"
+                        + "{\"type\":\"INVITE_USERS\",\"emails\":[";
+                socket.getOutputStream().write(head.getBytes(StandardCharsets.UTF_8));
+                socket.getOutputStream().flush();
+            }
+            // Once the four are being read, a body a little larger than what they leave finds the budget used up.
+            await().atMost(Duration.ofSeconds(30)).until(() -> largeSubmission(other, probe, (int) left + 1024) == 503);
+
+            HttpResponse<String> confirmed = post(console + "/jobs", confirm);
+
+            assertThat(confirmed.statusCode()).as(confirmed.body()).isEqualTo(302);
+            assertThat(confirmed.headers().firstValue("Location"))
+                    .hasValueSatisfying(location -> assertThat(location).contains(console + "/jobs/"));
+        } finally {
+            for (Socket socket : stalled) {
+                socket.close();
+            }
+        }
+        assertThat(jdbc.sql("SELECT total FROM jobs.bulk_jobs WHERE portfolio_id = :p")
+                        .param("p", portfolio.id())
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(20_000L);
     }
 
     /**
@@ -408,7 +489,12 @@ class ConsoleAdminIntegrationTests {
 
     /** The status of an API submission over 64 KiB that is not a valid job (so that it changes nothing). */
     private int largeSubmission(DirectorySeed.Portfolio portfolio, String token) throws Exception {
-        String invalid = "{\"type\":\"INVITE_USERS\",\"emails\":[],\"accounts\":[]}" + " ".repeat(100 * 1024);
+        return largeSubmission(portfolio, token, 100 * 1024);
+    }
+
+    /** The status of an invalid submission of {@code size} bytes and more (a large body): it changes nothing. */
+    private int largeSubmission(DirectorySeed.Portfolio portfolio, String token, int size) throws Exception {
+        String invalid = "{\"type\":\"INVITE_USERS\",\"emails\":[],\"accounts\":[]}" + " ".repeat(size);
         HttpRequest request = HttpRequest.newBuilder(
                         URI.create("http://localhost:" + port + "/api/v1/portfolios/" + portfolio.id() + "/bulk-jobs"))
                 .header("Authorization", "Bearer " + token)
