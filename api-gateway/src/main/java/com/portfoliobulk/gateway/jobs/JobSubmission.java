@@ -5,6 +5,7 @@ import com.portfoliobulk.contracts.JobOrigin;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.gateway.directory.PortfolioNotFoundException;
 import com.portfoliobulk.gateway.security.Caller;
+import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.web.InvalidParameterException;
 import com.portfoliobulk.servicesupport.digests.Sha256;
 import java.time.Duration;
@@ -99,6 +100,8 @@ public class JobSubmission {
 
     private final PortfolioConcurrencyLimit concurrency;
 
+    private final PortfolioAccess access;
+
     JobSubmission(
             JobPlanning planning,
             TargetResolution resolution,
@@ -111,7 +114,8 @@ public class JobSubmission {
             PlatformTransactionManager transactions,
             JobIds jobIds,
             ClosureLock closureLock,
-            PortfolioConcurrencyLimit concurrency) {
+            PortfolioConcurrencyLimit concurrency,
+            PortfolioAccess access) {
         this.planning = planning;
         this.resolution = resolution;
         this.jobs = jobs;
@@ -128,6 +132,7 @@ public class JobSubmission {
         this.jobIds = jobIds;
         this.closureLock = closureLock;
         this.concurrency = concurrency;
+        this.access = access;
     }
 
     /**
@@ -141,6 +146,10 @@ public class JobSubmission {
      * @throws com.portfoliobulk.gateway.web.RequestRefusedException when the portfolio was closed
      *     meanwhile (403), or as many of its submissions, previews and cancellations as the gateway runs
      *     at once were running (503)
+     * @throws org.springframework.security.access.AccessDeniedException when the caller, let in with the
+     *     permissions cached for a few seconds, may no longer submit jobs on the portfolio as the database
+     *     holds their role in the transaction that would store the job (403): removed, or given a role
+     *     that submits none, through this gateway or another ({@link PortfolioAccess#requireStillChanging})
      */
     Submitted submit(
             Caller caller, UUID portfolioId, String idempotencyKey, JobRequest request, Runnable beforeNewJob) {
@@ -156,7 +165,8 @@ public class JobSubmission {
                 portfolioId,
                 idempotencyKey,
                 request,
-                beforeNewJob);
+                beforeNewJob,
+                () -> access.requireStillChanging(caller, portfolioId));
     }
 
     /**
@@ -182,6 +192,7 @@ public class JobSubmission {
                             portfolioId,
                             idempotencyKey,
                             new OffboardUsers(List.of(userId)),
+                            null,
                             null)
                     .job()
                     .view());
@@ -197,7 +208,8 @@ public class JobSubmission {
             UUID portfolioId,
             String idempotencyKey,
             JobRequest request,
-            Runnable beforeNewJob) {
+            Runnable beforeNewJob,
+            Runnable stillMaySubmit) {
         long start = System.nanoTime();
         String key = checkKey(idempotencyKey);
         ValidatedJobRequest validated = JobRequestValidation.validate(request);
@@ -214,12 +226,12 @@ public class JobSubmission {
         }
         if (origin == JobOrigin.SCIM) {
             // In the transaction of the identity provider's request, which holds a connection already.
-            return create(requestedBy, origin, portfolioId, key, hash, validated, start);
+            return create(requestedBy, origin, portfolioId, key, hash, validated, start, stillMaySubmit);
         }
         return concurrency.run(
                 portfolioId,
                 PortfolioConcurrencyLimit.Work.SUBMISSION,
-                () -> create(requestedBy, origin, portfolioId, key, hash, validated, start));
+                () -> create(requestedBy, origin, portfolioId, key, hash, validated, start, stillMaySubmit));
     }
 
     /**
@@ -227,6 +239,8 @@ public class JobSubmission {
      * stored first.
      *
      * @param start when the submission began, on {@link System#nanoTime()}
+     * @param stillMaySubmit checks in the job's transaction that its submitter may still submit it; null
+     *     for the identity provider's deprovisioning, which no portfolio user submits
      */
     private Submitted create(
             Actor requestedBy,
@@ -235,13 +249,14 @@ public class JobSubmission {
             String key,
             String hash,
             ValidatedJobRequest validated,
-            long start) {
+            long start,
+            Runnable stillMaySubmit) {
         long expectedTasks = validated.knownTaskCount().orElse(0);
         ResolvedTargets targets = planning.plan(portfolioId, validated).targets();
         for (int attempt = 1; ; attempt++) {
             UUID jobId = jobIds.next();
             try {
-                long created = store(jobId, targets, expectedTasks, requestedBy, origin, key, hash);
+                long created = store(jobId, targets, expectedTasks, requestedBy, origin, key, hash, stillMaySubmit);
                 Job job = find(portfolioId, jobId).orElseThrow();
                 submitted(validated.type(), Duration.ofNanos(System.nanoTime() - start));
                 events.publishEvent(new JobSubmitted(jobId, portfolioId, validated.type(), created));
@@ -274,6 +289,7 @@ public class JobSubmission {
      * Stores the job, its key and its tasks in one transaction; answers the number of tasks.
      *
      * @param expectedTasks the number of tasks when the request tells it, else 0
+     * @param stillMaySubmit as for {@link #create}
      */
     private long store(
             UUID jobId,
@@ -282,11 +298,20 @@ public class JobSubmission {
             Actor requestedBy,
             JobOrigin origin,
             String key,
-            String hash) {
+            String hash,
+            Runnable stillMaySubmit) {
         Long created = transaction.execute(status -> {
             // First, and before the lock timeout: the close's last step waits for this job to commit, and
             // cancels it, or marks the portfolio closed first, and this one is refused.
             closureLock.keepOpen(targets.portfolioId());
+            // Then the submitter's portfolio user row, shared, as their permissions stand now (also before
+            // the lock timeout): a removal or a lowering of their role waits for this job to commit, and
+            // cancels it with their other unfinished jobs, or commits first, and this one is refused. The
+            // request was let in with permissions cached for seconds, which a removal through another
+            // gateway, or one that committed after the check, leaves as they were.
+            if (stillMaySubmit != null) {
+                stillMaySubmit.run();
+            }
             jobs.setLockTimeout(properties.duplicateWait());
             jobs.setSortMemory(properties.submissionWorkMem());
             jobs.insert(jobId, targets.portfolioId(), targets.request().type(), requestedBy, origin, expectedTasks);

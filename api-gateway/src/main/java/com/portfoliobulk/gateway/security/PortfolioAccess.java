@@ -173,10 +173,33 @@ public class PortfolioAccess {
     public Caller requireChange(UUID portfolioId) {
         Caller caller = caller();
         if (!caller.canChange(portfolioId)) {
-            throw new AccessDeniedException("Changing access in portfolio " + portfolioId
-                    + " needs the Portfolio Owner or User Management EDIT");
+            throw changeRefused(portfolioId);
         }
         return caller;
+    }
+
+    /**
+     * In the transaction that stores a job the caller submits, after the request was let in with the
+     * permissions cached for a few seconds ({@link #requireChange}): 403 unless they may still submit
+     * jobs on the portfolio as the database holds their role now, their portfolio user row locked until
+     * the job commits ({@link StoredPermissions#heldForSubmission}). An administrator removed or lowered
+     * a moment ago, through this gateway or another, is refused; one removed while their job is being
+     * stored waits for it, and their removal then cancels it. Nothing is read where the token's {@code
+     * portfolios} claim is the source: those callers are no portfolio users.
+     */
+    public void requireStillChanging(Caller caller, UUID portfolioId) {
+        if (source != PermissionProperties.Source.DATABASE) {
+            return;
+        }
+        Set<PortfolioPermission> now = stored.heldForSubmission(caller.userId(), portfolioId);
+        if (now.stream().noneMatch(PortfolioPermission::allowsChanges)) {
+            throw changeRefused(portfolioId);
+        }
+    }
+
+    private static AccessDeniedException changeRefused(UUID portfolioId) {
+        return new AccessDeniedException(
+                "Changing access in portfolio " + portfolioId + " needs the Portfolio Owner or User Management EDIT");
     }
 
     /**

@@ -184,6 +184,30 @@ public class StoredPermissions {
         return permissions;
     }
 
+    /**
+     * The user's permissions on one portfolio as the database holds them now, their portfolio user row
+     * locked {@code FOR SHARE} until the transaction ends: for the transaction that stores a job they
+     * submit. Their removal or a change of their role locks that row {@code FOR UPDATE}, so it waits for
+     * the job to commit (and then cancels it), or the job's transaction waits for the change and reads
+     * the role as it left it. One statement, by the table's key; the custom role's permissions are read
+     * for the role as locked, also when a change committed while it waited. None when they are no
+     * portfolio user of it.
+     */
+    public Set<PortfolioPermission> heldForSubmission(UUID userId, UUID portfolioId) {
+        Set<PortfolioPermission> permissions = EnumSet.noneOf(PortfolioPermission.class);
+        jdbc.sql("""
+                        SELECT pu.role,
+                               (SELECT pr.permissions FROM jobs.portfolio_roles pr
+                                 WHERE pr.portfolio_id = pu.portfolio_id AND pr.code = pu.role) AS permissions
+                          FROM jobs.portfolio_users pu
+                         WHERE pu.portfolio_id = :portfolioId AND pu.user_id = :userId
+                           FOR SHARE
+                        """).param("userId", userId).param("portfolioId", portfolioId).query(rs -> {
+            permissions.addAll(granted(rs));
+        });
+        return permissions;
+    }
+
     private Map<UUID, Set<PortfolioPermission>> load(UUID userId) {
         Map<UUID, Set<PortfolioPermission>> permissions = new HashMap<>();
         jdbc.sql(SELECT).param("userId", userId).query(rs -> {

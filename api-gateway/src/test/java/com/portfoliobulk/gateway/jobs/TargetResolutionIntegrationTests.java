@@ -9,6 +9,7 @@ import com.portfoliobulk.contracts.MembershipState;
 import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskAction;
 import com.portfoliobulk.gateway.security.Caller;
+import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.support.GatewayIntegrationTest;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import com.portfoliobulk.rules.AccessRules;
@@ -65,6 +66,9 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
 
     @Autowired
     PortfolioConcurrencyLimit concurrency;
+
+    @Autowired
+    PortfolioAccess access;
 
     @Autowired
     JobSubmission submissions;
@@ -288,7 +292,8 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
                 transactions,
                 new JobIds(),
                 closureLock,
-                concurrency);
+                concurrency,
+                access);
         Caller caller = new Caller(ADMIN_ID, ADMIN_EMAIL, Map.of());
 
         assertThatThrownBy(() -> smallJobs.submit(
@@ -367,7 +372,8 @@ class TargetResolutionIntegrationTests extends GatewayIntegrationTest {
                     }
                 },
                 closureLock,
-                concurrency);
+                concurrency,
+                access);
         Caller caller = new Caller(ADMIN_ID, ADMIN_EMAIL, Map.of());
 
         JobSubmission.Submitted second = submission.submit(

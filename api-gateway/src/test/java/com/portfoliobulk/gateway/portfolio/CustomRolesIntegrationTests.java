@@ -628,16 +628,19 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
     }
 
     /**
-     * A submission naming a custom account role and the role's deletion at the same moment: the
-     * submission is held (a trigger sleeps on its job's insert) after it checked the role and before
-     * it stores its tasks, while the deletion commits. The submission is then refused; it stores no
-     * task that gives a role no longer defined.
+     * An Admin's submission naming a custom account role and the Owner's deletion of the role at the
+     * same moment: the submission is held (a trigger sleeps on its job's insert) after it checked the
+     * role and before it stores its tasks, while the deletion commits. The submission is then refused;
+     * it stores no task that gives a role no longer defined. (The Owner's own submission would hold
+     * their portfolio user row until it commits, and their deletion would wait for it, then find the
+     * role given by its task.)
      */
     @Test
     void aSubmissionOfACustomAccountRoleDeletedMeanwhileIsRefused() throws Exception {
         call(HttpMethod.POST, owner, path("/account-roles"), REGIONAL_LEAD);
+        String admin = storedPortfolioUser("admin", "ADMIN");
         Answer submitted = whileHeld("jobs.bulk_jobs", "NEW.portfolio_id = '" + portfolio.id() + "'", held -> {
-            Future<Answer> submission = async(() -> invite("REGIONAL_LEAD"));
+            Future<Answer> submission = async(() -> invite(admin, "REGIONAL_LEAD"));
             held.awaitHeld();
             Answer deleted = call(HttpMethod.DELETE, owner, path("/account-roles/REGIONAL_LEAD"), null);
             assertThat(deleted.status()).as(deleted.text()).isEqualTo(204);
@@ -793,7 +796,11 @@ class CustomRolesIntegrationTests extends PortfolioAdministrationTest {
     }
 
     private Answer invite(String role) {
-        return api.post(owner, jobsPath(portfolio.id()), UUID.randomUUID().toString(), """
+        return invite(owner, role);
+    }
+
+    private Answer invite(String token, String role) {
+        return api.post(token, jobsPath(portfolio.id()), UUID.randomUUID().toString(), """
                 {"type":"INVITE_USERS","emails":["%s"],"accounts":[{"accountId":"%s","role":"%s"}]}
                 """.formatted(
                         portfolio.email("newcomer"), portfolio.account("Gamma"), role));

@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,6 +32,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -57,6 +61,11 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
 
     @Autowired
     private DataSource dataSource;
+
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
+
+    /** The advisory lock that holds the portfolio's task inserts ({@link #holdTaskInserts}). */
+    private static final long HELD_KEY = 7_310_211L;
 
     private static final String OFFBOARD = "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"%s\"]}";
 
@@ -119,6 +128,102 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
         assertThat(api.get(editor, "/api/v1/portfolios/" + portfolio.id() + "/accounts")
                         .status())
                 .isEqualTo(200);
+    }
+
+    /**
+     * An Admin removed, and another lowered to User Management VIEW, through another gateway (written
+     * straight to the database here, as that gateway commits the changes: this one's cache keeps what it
+     * read) each submit an invitation through this gateway a moment later, which still holds the
+     * permissions their requests just before read: both are refused with the 403 problem anyone without
+     * the permission gets, and no job of theirs is stored. An Admin left as they were submits. Before,
+     * both jobs were accepted and queued in their names after the changes that cancel their unfinished
+     * jobs had committed, and the worker applied them in full.
+     */
+    @Test
+    void anAdminRemovedOrLoweredThroughAnotherGatewayCannotSubmitWhileThisGatewayStillHoldsTheirPermissions() {
+        UUID alpha = portfolio.account("Alpha");
+        UUID removedId = portfolio.user("removed");
+        storePortfolioUser(removedId, portfolio.email("removed"), "ADMIN");
+        String removed = tokenOf(removedId, portfolio.email("removed"));
+        UUID loweredId = portfolio.user("lowered");
+        storePortfolioUser(loweredId, portfolio.email("lowered"), "ADMIN");
+        String lowered = tokenOf(loweredId, portfolio.email("lowered"));
+        String steady = storedPortfolioUser("steady", "ADMIN");
+        assertThat(submitInvitation(steady, alpha).status()).isEqualTo(202);
+
+        // Each one's request a moment ago, then their change as another gateway instance commits it: it
+        // reaches the database only, and this gateway keeps the permissions it read for the cache's time.
+        assertThat(call(HttpMethod.GET, removed, path("/portfolio-users"), null).status())
+                .isEqualTo(200);
+        jdbc.sql("DELETE FROM jobs.portfolio_users WHERE portfolio_id = :p AND user_id = :u")
+                .param("p", portfolio.id())
+                .param("u", removedId)
+                .update();
+        Answer byRemoved = submitInvitation(removed, alpha);
+        assertThat(call(HttpMethod.GET, lowered, path("/portfolio-users"), null).status())
+                .isEqualTo(200);
+        jdbc.sql("UPDATE jobs.portfolio_users SET role = 'USER_MANAGEMENT_VIEW' WHERE portfolio_id = :p"
+                        + " AND user_id = :u")
+                .param("p", portfolio.id())
+                .param("u", loweredId)
+                .update();
+        Answer byLowered = submitInvitation(lowered, alpha);
+
+        assertProblem(byRemoved, 403);
+        assertProblem(byLowered, 403);
+        assertThat(byRemoved.body().path("detail").asString())
+                .isEqualTo("Changing access in portfolio " + portfolio.id()
+                        + " needs the Portfolio Owner or User Management EDIT");
+        assertThat(jdbc.sql(
+                                "SELECT count(*) FROM jobs.bulk_jobs WHERE portfolio_id = :p AND requested_by_user_id IN (:u)")
+                        .param("p", portfolio.id())
+                        .param("u", List.of(removedId, loweredId))
+                        .query(Long.class)
+                        .single())
+                .as("jobs stored in the names of the removed and the lowered Admin")
+                .isZero();
+    }
+
+    /**
+     * The Owner removes an Admin whose invitation is being stored at that moment (held here at its
+     * tasks' insert, after the request was let in): the removal waits for the job to be stored, then
+     * cancels it with the Admin's other unfinished jobs, and its log entry counts it. Before, the removal
+     * committed first with nothing to cancel, and the job was stored after it, QUEUED, and applied in
+     * full in the removed Admin's name.
+     */
+    @Test
+    void anAdminRemovedWhileTheirJobIsBeingStoredHasItCancelledByTheRemoval() throws Exception {
+        UUID alpha = portfolio.account("Alpha");
+        UUID rogueId = portfolio.user("rogue");
+        storePortfolioUser(rogueId, portfolio.email("rogue"), "ADMIN");
+        String rogue = tokenOf(rogueId, portfolio.email("rogue"));
+
+        try (ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+                Connection holder = holdTaskInserts()) {
+            Future<Answer> submitted = requests.submit(() -> submitInvitation(rogue, alpha));
+            LockWaits.awaitLockWait(dataSource, "INSERT INTO jobs.bulk_tasks", PATIENCE);
+            Future<Answer> removal =
+                    requests.submit(() -> call(HttpMethod.DELETE, owner, path("/portfolio-users/" + rogueId), null));
+            await().atMost(PATIENCE)
+                    .until(() -> removal.isDone() || LockWaits.anyIn(dataSource, "FROM jobs.portfolio_users"));
+            holder.rollback();
+
+            Answer job = submitted.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            Answer removed = removal.get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+            assertThat(job.status()).as(job.text()).isEqualTo(202);
+            assertThat(removed.status()).as(removed.text()).isEqualTo(204);
+            UUID jobId = UUID.fromString(job.body().path("jobId").asString());
+            assertThat(jobAsOwner(jobId)).isEqualTo("CANCELLED total=1 pending=0 succeeded=0 cancelled=1");
+            assertThat(taskStatuses(jobId)).containsExactly("CANCELLED JOB_CANCELLED");
+            assertThat(adminLog())
+                    .containsExactly("PORTFOLIO_USER_REMOVED " + portfolio.email("owner") + " " + ownerId + " "
+                            + portfolio.email("rogue") + " removed (was Admin); 1 unfinished job(s) they submitted"
+                            + " cancelled");
+        } finally {
+            jdbc.sql("DROP TRIGGER IF EXISTS test_held_submission ON jobs.bulk_tasks")
+                    .update();
+            jdbc.sql("DROP FUNCTION IF EXISTS jobs.test_held_submission()").update();
+        }
     }
 
     @Test
@@ -743,6 +848,46 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
                 "{\"type\":\"INVITE_USERS\",\"emails\":[\"outsider@x.example\"],\"accounts\":[" + named + "]}");
         assertThat(submitted.status()).as(submitted.text()).isEqualTo(202);
         return UUID.fromString(submitted.body().path("jobId").asString());
+    }
+
+    /** Submits, as the caller, an invitation of an outsider as ADMIN on the account; answers the answer. */
+    private Answer submitInvitation(String token, UUID account) {
+        return api.post(
+                token,
+                jobsPath(portfolio.id()),
+                UUID.randomUUID().toString(),
+                "{\"type\":\"INVITE_USERS\",\"emails\":[\"outsider@x.example\"],\"accounts\":[{\"accountId\":\""
+                        + account + "\",\"role\":\"ADMIN\"}]}");
+    }
+
+    /**
+     * Makes the inserts of the portfolio's tasks wait for the test's advisory lock, which the answered
+     * connection holds until it rolls back; the wait is not cut short by the lock timeout the submission
+     * set, which is set back after it.
+     */
+    private Connection holdTaskInserts() throws Exception {
+        jdbc.sql("""
+                        CREATE FUNCTION jobs.test_held_submission() RETURNS trigger LANGUAGE plpgsql AS $$
+                        DECLARE
+                            timeout text := current_setting('lock_timeout');
+                        BEGIN
+                            PERFORM set_config('lock_timeout', '0', true);
+                            PERFORM pg_advisory_xact_lock(CAST(TG_ARGV[0] AS bigint));
+                            PERFORM set_config('lock_timeout', timeout, true);
+                            RETURN NEW;
+                        END $$
+                        """).update();
+        jdbc.sql("CREATE TRIGGER test_held_submission BEFORE INSERT ON jobs.bulk_tasks FOR EACH ROW"
+                        + " WHEN (NEW.portfolio_id = '" + portfolio.id() + "')"
+                        + " EXECUTE FUNCTION jobs.test_held_submission('" + HELD_KEY + "')")
+                .update();
+        Connection holder = dataSource.getConnection();
+        holder.setAutoCommit(false);
+        try (PreparedStatement hold = holder.prepareStatement("SELECT pg_advisory_xact_lock(?)")) {
+            hold.setLong(1, HELD_KEY);
+            hold.execute();
+        }
+        return holder;
     }
 
     /** The job as the Owner reads it: its status and task counts. */
