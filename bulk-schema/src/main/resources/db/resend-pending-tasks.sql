@@ -53,6 +53,7 @@ SELECT s.id, s.seq
    AND NOT EXISTS (
        SELECT 1 FROM jobs.bulk_tasks later
         WHERE later.account_id = s.account_id
+          AND later.portfolio_id = s.portfolio_id
           AND later.seq > s.seq
           AND later.applied_at IS NOT NULL
           AND later.status IN ('SUCCEEDED', 'SKIPPED'))

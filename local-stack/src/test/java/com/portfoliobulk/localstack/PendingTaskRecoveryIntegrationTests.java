@@ -16,6 +16,9 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
  */
 class PendingTaskRecoveryIntegrationTests {
 
+    /** The portfolio of the jobs {@link #job} stores: the held-back rule compares tasks of one portfolio. */
+    private static final UUID PORTFOLIO = UUID.randomUUID();
+
     private final DatabaseEndpoint server = TestStack.sharedDatabase();
 
     private final String name = "recovery_" + UUID.randomUUID().toString().replace("-", "");
@@ -131,7 +134,7 @@ class PendingTaskRecoveryIntegrationTests {
                         INSERT INTO jobs.bulk_jobs (id, portfolio_id, type, status, requested_by_user_id,
                             requested_by_email, total, pending, succeeded, failed)
                         VALUES (?, ?, ?, ?, ?, 'admin@demo.example', ?, ?, ?, ?)""")
-                .params(id, UUID.randomUUID(), type, status, UUID.randomUUID(), total, pending, succeeded, failed)
+                .params(id, PORTFOLIO, type, status, UUID.randomUUID(), total, pending, succeeded, failed)
                 .update();
         return id;
     }
@@ -142,8 +145,9 @@ class PendingTaskRecoveryIntegrationTests {
         jdbc.sql("""
                         INSERT INTO jobs.bulk_tasks (id, job_id, portfolio_id, account_id, user_id, action, status,
                             applied_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, CASE WHEN ? THEN now() END)""")
-                .params(id, job, UUID.randomUUID(), account, user, action, status, !status.equals("PENDING"))
+                        SELECT ?, j.id, j.portfolio_id, ?, ?, ?, ?, CASE WHEN ? THEN now() END
+                          FROM jobs.bulk_jobs j WHERE j.id = ?""")
+                .params(id, account, user, action, status, !status.equals("PENDING"), job)
                 .update();
         return id;
     }

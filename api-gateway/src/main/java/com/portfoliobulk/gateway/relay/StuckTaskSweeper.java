@@ -27,9 +27,10 @@ import org.springframework.stereotype.Component;
  * <p>A task the worker deferred (an earlier task of its account was still pending) is not stuck and
  * not sent again here; it is released once the earlier task ends.
  *
- * <p>Order is kept: a task is not sent again when a later task (by sequence) of the same account was
- * already applied, or skipped on the account's state then, since applying it now would reorder that
- * account's changes; it stays pending and shows in {@code bulk_tasks_oldest_pending_age_seconds} and its
+ * <p>Order is kept: a task is not sent again when a later task (by sequence) of the same account and
+ * portfolio was already applied, or skipped on the account's state then, since applying it now would
+ * reorder that account's changes (a later task of another portfolio does not count: the account left
+ * the task's portfolio, which skips the task); it stays pending and shows in {@code bulk_tasks_oldest_pending_age_seconds} and its
  * alert. A later task that failed (unreadable, retries exhausted) or was cancelled changed and decided
  * nothing, and holds nothing back. bulk-schema's {@code db/resend-pending-tasks.sql}, which operators
  * run after a restore of the database or the loss of Kafka's data (and the local stack when its broker
@@ -129,6 +130,7 @@ public class StuckTaskSweeper {
                                    AND NOT EXISTS (
                                        SELECT 1 FROM jobs.bulk_tasks later
                                         WHERE later.account_id = s.account_id
+                                          AND later.portfolio_id = s.portfolio_id
                                           AND later.seq > s.seq
                                           AND later.applied_at IS NOT NULL
                                           AND later.status IN ('SUCCEEDED', 'SKIPPED'))

@@ -180,6 +180,26 @@ class StuckTaskSweeperIntegrationTests extends GatewayIntegrationTest {
                 .noneMatch(received -> received.message().taskId().equals(blocked));
     }
 
+    /**
+     * The account moved to another portfolio, whose later task for it was applied: the old portfolio's
+     * lost task is sent again all the same (the worker skips it, the account having left its portfolio),
+     * and its job ends. Held back by the other portfolio's task, it stayed pending for good.
+     */
+    @Test
+    void aLaterTaskOfAnotherPortfolioDoesNotHoldBackALostEarlierOne() {
+        UUID job = job("2 hours");
+        UUID account = UUID.randomUUID();
+        UUID lost = task(job, account, "PENDING");
+        task(job("2 hours"), account, "SUCCEEDED");
+
+        int queued = new StuckTaskSweeper(jdbc, Duration.ofHours(1), 100, meters).sweep();
+
+        assertThat(queued).isEqualTo(1);
+        assertThat(taskTopic.await(message -> message.jobId().equals(job), 1, Duration.ofSeconds(30)).stream()
+                        .map(received -> received.message().taskId()))
+                .containsExactly(lost);
+    }
+
     @Test
     void aDeferredTaskIsNotStuckAndGoesBackToTheRelayOnceNothingHoldsItBack() {
         UUID job = job("2 hours");
@@ -316,8 +336,9 @@ class StuckTaskSweeperIntegrationTests extends GatewayIntegrationTest {
         jdbc.sql("""
                         INSERT INTO jobs.bulk_tasks (id, job_id, portfolio_id, account_id, user_id, action, status,
                                applied_at)
-                        VALUES (:id, :job, gen_random_uuid(), :account, gen_random_uuid(), 'REMOVE', :status,
-                                CASE WHEN :applied THEN now() END)
+                        SELECT :id, :job, j.portfolio_id, :account, gen_random_uuid(), 'REMOVE', :status,
+                               CASE WHEN :applied THEN now() END
+                          FROM jobs.bulk_jobs j WHERE j.id = :job
                         """)
                 .param("id", id)
                 .param("job", job)

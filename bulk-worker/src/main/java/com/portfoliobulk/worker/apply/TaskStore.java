@@ -91,10 +91,12 @@ class TaskStore {
             """;
 
     /**
-     * The earliest pending task of each of the given accounts that comes before the account's given seq
-     * and is not among the given tasks (the batch's own), all accounts in one statement: at most one row
-     * per account, however many of its tasks wait. Each account is one range of {@code
-     * bulk_tasks_pending_by_account}, read in seq order until the first task outside the batch (the
+     * The earliest pending task of each of the given accounts and portfolios that comes before the given
+     * seq and is not among the given tasks (the batch's own), all in one statement: at most one row per
+     * account and portfolio, however many of its tasks wait. A task of another portfolio on the account
+     * does not count: the account has left that portfolio since, and its task will be skipped. Each
+     * account and portfolio is one range of {@code bulk_tasks_pending_by_account}, read in seq order
+     * until the first task outside the batch (the
      * lateral subquery keeps it a nested loop over those ranges; as a plain join of a 2,000-element array
      * PostgreSQL would read every pending task). The batch's tasks are left out through a hash of them,
      * built once for the statement. Reading every earlier pending task instead held each account's
@@ -102,11 +104,12 @@ class TaskStore {
      * hundreds of thousands of rows, more with each batch deferred.
      */
     static final String EARLIER_PENDING = """
-            SELECT a.account_id, e.seq
-              FROM unnest(:accounts, :lastSeqs) AS a(account_id, last_seq)
+            SELECT a.account_id, a.portfolio_id, e.seq
+              FROM unnest(:accounts, :portfolios, :lastSeqs) AS a(account_id, portfolio_id, last_seq)
              CROSS JOIN LATERAL (
                    SELECT t.seq FROM jobs.bulk_tasks t
-                    WHERE t.account_id = a.account_id AND t.status = 'PENDING' AND t.seq < a.last_seq
+                    WHERE t.account_id = a.account_id AND t.portfolio_id = a.portfolio_id
+                      AND t.status = 'PENDING' AND t.seq < a.last_seq
                       AND t.id NOT IN (SELECT unnest(:batch))
                     ORDER BY t.seq
                     LIMIT 1) e
@@ -235,33 +238,44 @@ class TaskStore {
 
     /**
      * The tasks among {@code pending} (pending rows of a batch, locked) that must wait: an earlier task
-     * (by seq) of the same account, in any job and not among {@code pending}, is still pending. Once a
-     * task of an account waits, so do its later tasks in the batch. One statement for the whole batch.
+     * (by seq) of the same account and portfolio, in any job and not among {@code pending}, is still
+     * pending. Once a task of an account waits, so do the portfolio's later tasks of the account in the
+     * batch. One statement for the whole batch.
      */
     Set<UUID> heldBack(Collection<TaskRow> pending) {
         if (pending.isEmpty()) {
             return Set.of();
         }
-        Map<UUID, Long> lastSeq = new HashMap<>();
+        Map<AccountOfPortfolio, Long> lastSeq = new LinkedHashMap<>();
         List<UUID> batch = new ArrayList<>();
         for (TaskRow row : pending) {
-            lastSeq.merge(row.accountId(), row.seq(), Math::max);
+            lastSeq.merge(new AccountOfPortfolio(row.accountId(), row.portfolioId()), row.seq(), Math::max);
             batch.add(row.id());
         }
-        Map<UUID, Long> firstBlocker = new HashMap<>();
+        List<UUID> accounts = new ArrayList<>();
+        List<UUID> portfolios = new ArrayList<>();
+        for (AccountOfPortfolio key : lastSeq.keySet()) {
+            accounts.add(key.accountId());
+            portfolios.add(key.portfolioId());
+        }
+        Map<AccountOfPortfolio, Long> firstBlocker = new HashMap<>();
         jdbc.sql(EARLIER_PENDING)
-                .param("accounts", PostgresArrays.uuids(lastSeq.keySet()))
+                .param("accounts", PostgresArrays.uuids(accounts))
+                .param("portfolios", PostgresArrays.uuids(portfolios))
                 .param("lastSeqs", PostgresArrays.longs(lastSeq.values()))
                 .param("batch", PostgresArrays.uuids(batch))
                 .query(rs -> {
-                    firstBlocker.put(rs.getObject("account_id", UUID.class), rs.getLong("seq"));
+                    firstBlocker.put(
+                            new AccountOfPortfolio(
+                                    rs.getObject("account_id", UUID.class), rs.getObject("portfolio_id", UUID.class)),
+                            rs.getLong("seq"));
                 });
         if (firstBlocker.isEmpty()) {
             return Set.of();
         }
         Set<UUID> heldBack = new HashSet<>();
         for (TaskRow row : pending) {
-            Long blocker = firstBlocker.get(row.accountId());
+            Long blocker = firstBlocker.get(new AccountOfPortfolio(row.accountId(), row.portfolioId()));
             if (blocker != null && blocker < row.seq()) {
                 heldBack.add(row.id());
             }
@@ -392,6 +406,9 @@ class TaskStore {
             AccountRole previousRole,
             UUID userId,
             Instant appliedAt) {}
+
+    /** An account as the tasks of one portfolio name it. */
+    private record AccountOfPortfolio(UUID accountId, UUID portfolioId) {}
 
     /**
      * A failed attempt of a task, as counted.

@@ -207,7 +207,7 @@ class DeadLetterStore {
     }
 
     /**
-     * The task a dead letter names, as stored now, with the first later task of its account that was
+     * The task a dead letter names, as stored now, with the first later task of its account and portfolio that was
      * applied (ended {@code SUCCEEDED}, or {@code SKIPPED} on the account's state then); empty when no
      * task has that id (a restore removed it, retention deleted it). The later task is found by the
      * held-back rule of the gateway's stuck-task sweep ({@code StuckTaskSweeper}) and bulk-schema's
@@ -224,6 +224,7 @@ class DeadLetterStore {
                                SELECT later.id, later.job_id, later.action, later.status, later.reason
                                  FROM jobs.bulk_tasks later
                                 WHERE later.account_id = s.account_id
+                                  AND later.portfolio_id = s.portfolio_id
                                   AND later.seq > s.seq
                                   AND later.applied_at IS NOT NULL
                                   AND later.status IN ('SUCCEEDED', 'SKIPPED')

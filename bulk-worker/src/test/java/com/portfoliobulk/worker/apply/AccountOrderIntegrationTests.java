@@ -13,6 +13,7 @@ import com.portfoliobulk.contracts.BulkTaskMessage;
 import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
 import com.portfoliobulk.contracts.MembershipState;
+import com.portfoliobulk.contracts.ReasonCode;
 import com.portfoliobulk.contracts.TaskStatus;
 import com.portfoliobulk.testsupport.DirectorySeed.Membership;
 import com.portfoliobulk.testsupport.DirectorySeed.Portfolio;
@@ -259,6 +260,51 @@ class AccountOrderIntegrationTests extends WorkerIntegrationSupport {
         assertThat(jobs.task(leave.taskId(0)).status()).isEqualTo(TaskStatus.SUCCEEDED);
         assertThat(deferredAt(leave.taskId(0))).as("never deferred").isNull();
         assertThat(directory.membership(account, ben)).isEmpty();
+    }
+
+    /**
+     * An account moved from portfolio A, whose task for it is still waiting for the relay (last of a
+     * large job, say), to portfolio B: B's offboarding of one of its users is applied at once. A's task
+     * will be skipped whenever it comes (the account left A), so it holds nothing back; it held B's task
+     * back until the relay reached it.
+     */
+    @Test
+    void aTaskOfTheAccountsNewPortfolioDoesNotWaitForAPendingTaskOfTheOldOne() {
+        Portfolio before = directory.portfolio(1);
+        UUID account = before.ownedAccount(0).id();
+        UUID cleo = directory.user();
+        directory.member(account, cleo, AccountRole.ANALYST);
+        SubmittedJob stale = jobs.submit(
+                before.id(),
+                JobType.UPDATE_ROLES,
+                JobFixture.administrator(),
+                List.of(changeRole(account, cleo, AccountRole.MANAGER)));
+        Portfolio after = directory.portfolio();
+        directory.unlink(account);
+        jdbc.sql("UPDATE directory.accounts SET portfolio_id = ?, unlinked_at = clock_timestamp() WHERE id = ?")
+                .param(after.id())
+                .param(account)
+                .update();
+        SubmittedJob offboarding = jobs.submit(
+                after.id(), JobType.REMOVE_ACCESS, JobFixture.administrator(), List.of(remove(account, cleo)));
+
+        sendAsRelay(offboarding.message(0));
+
+        awaitFinished(offboarding);
+        assertThat(jobs.task(offboarding.taskId(0)).status()).isEqualTo(TaskStatus.SUCCEEDED);
+        assertThat(deferredAt(offboarding.taskId(0))).as("never deferred").isNull();
+        assertThat(directory.membership(account, cleo)).as("offboarded").isEmpty();
+        assertThat(jobs.task(stale.taskId(0)).status())
+                .as("the old portfolio's task, not sent yet")
+                .isEqualTo(TaskStatus.PENDING);
+
+        // The relay reaches the old portfolio's task: skipped, and the user stays offboarded.
+        sendAsRelay(stale.message(0));
+
+        awaitFinished(stale);
+        assertThat(jobs.task(stale.taskId(0)).status()).isEqualTo(TaskStatus.SKIPPED);
+        assertThat(jobs.task(stale.taskId(0)).reason()).isEqualTo(ReasonCode.ACCOUNT_NOT_IN_PORTFOLIO);
+        assertThat(directory.membership(account, cleo)).isEmpty();
     }
 
     /** Removed, then invited: as submitted, whatever order the records came in. */

@@ -69,22 +69,25 @@ class StoredOutcomesPlanIntegrationTests extends WorkerIntegrationSupport {
             pendingTasksTheStatisticsDoNotKnow(db);
             List<UUID> batch = new ArrayList<>();
             List<UUID> accounts = new ArrayList<>();
+            List<UUID> portfolios = new ArrayList<>();
             List<Long> lastSeqs = new ArrayList<>();
             try (Statement statement = db.createStatement();
                     ResultSet rows = statement.executeQuery("""
-                            SELECT id, account_id, seq FROM jobs.bulk_tasks
+                            SELECT id, account_id, portfolio_id, seq FROM jobs.bulk_tasks
                              WHERE job_id = '00000000-0000-4000-8000-00000000a11e' AND status = 'PENDING'
                              LIMIT %d
                             """.formatted(BATCH))) {
                 while (rows.next()) {
                     batch.add(rows.getObject(1, UUID.class));
                     accounts.add(rows.getObject(2, UUID.class));
-                    lastSeqs.add(rows.getLong(3));
+                    portfolios.add(rows.getObject(3, UUID.class));
+                    lastSeqs.add(rows.getLong(4));
                 }
             }
 
             String plan = plan(on(db).sql("EXPLAIN " + TaskStore.EARLIER_PENDING)
                     .param("accounts", new SqlArrayValue("uuid", accounts.toArray()))
+                    .param("portfolios", new SqlArrayValue("uuid", portfolios.toArray()))
                     .param("lastSeqs", new SqlArrayValue("bigint", lastSeqs.toArray()))
                     .param("batch", new SqlArrayValue("uuid", batch.toArray())));
 
@@ -92,9 +95,10 @@ class StoredOutcomesPlanIntegrationTests extends WorkerIntegrationSupport {
             // Any other index of pending tasks would look as cheap under these statistics: an index of
             // them by job, read whole for each account of a batch, held a 500,000-task job at a standstill.
             assertThat(plan)
-                    .as("each account's earlier pending tasks are one range of the index by account")
+                    .as("each account's earlier pending tasks of its portfolio are one range of the index by account")
                     .contains("Index Scan using bulk_tasks_pending_by_account on bulk_tasks t")
-                    .contains("Index Cond: ((account_id = a.account_id) AND (seq < a.last_seq))");
+                    .contains("Index Cond: ((account_id = a.account_id) AND (portfolio_id = a.portfolio_id)"
+                            + " AND (seq < a.last_seq))");
         }
     }
 
