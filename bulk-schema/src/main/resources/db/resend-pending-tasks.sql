@@ -45,8 +45,8 @@ $owner$;
 -- StuckTaskSweeper, and the one by which the worker refuses to re-drive a dead letter's task
 -- (bulk-worker's DeadLetterStore): change all three or none. A later task that failed or was cancelled changed and
 -- decided nothing, and holds nothing back.
-INSERT INTO jobs.task_republications (task_id, seq)
-SELECT s.id, s.seq
+INSERT INTO jobs.task_republications (task_id, seq, portfolio_id)
+SELECT s.id, s.seq, s.portfolio_id
   FROM jobs.bulk_jobs j
   JOIN jobs.bulk_tasks s ON s.job_id = j.id AND s.status = 'PENDING' AND s.seq <= j.relayed_seq
  WHERE j.status IN ('QUEUED', 'IN_PROGRESS')

@@ -120,8 +120,8 @@ public class StuckTaskSweeper {
                                   FROM stuck WHERE j.id = stuck.id
                                 RETURNING j.id),
                             queued AS (
-                                INSERT INTO jobs.task_republications (task_id, seq)
-                                SELECT s.id, s.seq
+                                INSERT INTO jobs.task_republications (task_id, seq, portfolio_id)
+                                SELECT s.id, s.seq, s.portfolio_id
                                   FROM moved
                                   JOIN jobs.bulk_tasks s ON s.job_id = moved.id AND s.status = 'PENDING'
                                  WHERE s.deferred_at IS NULL

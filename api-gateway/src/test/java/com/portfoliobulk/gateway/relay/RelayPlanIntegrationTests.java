@@ -148,6 +148,67 @@ class RelayPlanIntegrationTests extends GatewayIntegrationTest {
         }
     }
 
+    /**
+     * Tasks to send again take turns by portfolio without reading every one queued: with 200,000 of one
+     * portfolio's tasks queued again (swept after an outage), a pass reads a batch's worth of them and
+     * another portfolio's one, which goes in the batch.
+     */
+    @Test
+    void aPassReadsABatchOfEachPortfoliosTasksToSendAgainNotEveryOneQueued() throws Exception {
+        int batchSize = 5_000;
+        try (Connection db = dataSource.getConnection()) {
+            db.setAutoCommit(false);
+            JdbcClient jdbc = JdbcClient.create(new SingleConnectionDataSource(db, true));
+            UUID busy = UUID.randomUUID();
+            UUID busyJob = waitingJob(jdbc, busy, 200_000);
+            UUID small = waitingJob(jdbc, UUID.randomUUID(), 1);
+            jdbc.sql(
+                            "UPDATE jobs.bulk_jobs SET relay_done = true, relayed_seq = 9223372036854775807 WHERE id IN (?, ?)")
+                    .params(busyJob, small)
+                    .update();
+            jdbc.sql("""
+                            INSERT INTO jobs.task_republications (task_id, seq, portfolio_id)
+                            SELECT id, seq, portfolio_id FROM jobs.bulk_tasks WHERE job_id IN (?, ?) ORDER BY seq
+                            """).params(busyJob, small).update();
+            List<Long> busyFirst = jdbc.sql("SELECT seq FROM jobs.bulk_tasks WHERE job_id = ? ORDER BY seq LIMIT ?")
+                    .params(busyJob, batchSize - 1)
+                    .query(Long.class)
+                    .list();
+
+            jdbc.sql("ANALYZE jobs.bulk_jobs, jobs.bulk_tasks, jobs.task_republications")
+                    .update();
+            long queueReadBefore = rowsRead(jdbc, "task_republications");
+            long tasksReadBefore = tasksRead(jdbc);
+            List<OutboxTask> next = new Outbox(jdbc).next(batchSize);
+            long queueRead = rowsRead(jdbc, "task_republications") - queueReadBefore;
+            long tasksRead = tasksRead(jdbc) - tasksReadBefore;
+            db.rollback();
+
+            assertThat(next)
+                    .filteredOn(task -> task.message().jobId().equals(small))
+                    .as("the other portfolio's task, in the first batch")
+                    .hasSize(1);
+            assertThat(next.stream()
+                            .filter(task -> task.jobPortfolioId().equals(busy))
+                            .map(OutboxTask::seq)
+                            .toList())
+                    .as("the busy portfolio's first tasks, in order")
+                    .containsExactlyElementsOf(busyFirst);
+            assertThat(queueRead)
+                    .as("queued rows read for a batch of %d, 200,001 queued", batchSize)
+                    .isLessThan(2L * batchSize);
+            assertThat(tasksRead).as("tasks read").isLessThan(2L * batchSize);
+        }
+    }
+
+    /** The rows of the {@code jobs} table the current transaction has read so far. */
+    private static long rowsRead(JdbcClient jdbc, String table) {
+        return jdbc.sql("""
+                        SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) FROM pg_stat_xact_user_tables
+                         WHERE schemaname = 'jobs' AND relname = ?
+                        """).param(table).query(Long.class).single();
+    }
+
     /** A job of {@code tasks} tasks stored as a submission stores it, none sent yet. */
     private static UUID waitingJob(JdbcClient jdbc, UUID portfolioId, int tasks) {
         UUID jobId = TimeOrderedIds.next();

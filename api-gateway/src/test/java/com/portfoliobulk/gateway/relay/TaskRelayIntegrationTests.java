@@ -224,6 +224,54 @@ class TaskRelayIntegrationTests extends GatewayIntegrationTest {
         taskTopic.awaitJobs(List.of(large, small), 31);
     }
 
+    /**
+     * Tasks to send again take turns by portfolio too: another portfolio's one task swept as stuck goes
+     * in the next batch, however many of an earlier portfolio's re-sends wait before it (200,000 after a
+     * long outage, say). They were read in seq order, so it waited until all of those were sent. Within
+     * a portfolio they go in seq order.
+     */
+    @Test
+    void aTaskSentAgainTakesItsPortfoliosTurnHoweverManyOfAnothersWaitBeforeIt() throws Exception {
+        DirectorySeed.Portfolio other = directory.portfolio();
+        UUID bob = other.user("bob");
+        other.member(other.account("Brand Bilbao"), bob, AccountRole.ANALYST);
+        UUID large = offboardAnn();
+        UUID small = accepted(other.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + bob + "\"]}");
+        taskTopic.awaitJobs(List.of(large, small), 31);
+        await().atMost(Duration.ofSeconds(30)).until(() -> unrelayed(large) + unrelayed(small) == 0);
+        List<OutboxTask> next;
+        try (RelayLock lock = holdRelayLock()) {
+            // Sent two hours ago and still pending: the stuck-task sweep queues them to be sent again.
+            jdbc.sql("UPDATE jobs.bulk_jobs SET relayed_at = now() - interval '2 hours' WHERE id IN (:ids)")
+                    .param("ids", List.of(large, small))
+                    .update();
+            new StuckTaskSweeper(jdbc, Duration.ofHours(1), 100, new SimpleMeterRegistry()).sweep();
+            assertThat(unrelayed(large)).isEqualTo(30);
+            assertThat(unrelayed(small)).isEqualTo(1);
+
+            next = outbox.next(10);
+        }
+
+        assertThat(next)
+                .filteredOn(task -> task.message().jobId().equals(small))
+                .as("the other portfolio's task sent again, in the first batch")
+                .hasSize(1)
+                .allMatch(task -> task.republication() != null);
+        List<Long> largeJobsFirst = jdbc.sql("SELECT seq FROM jobs.bulk_tasks WHERE job_id = ? ORDER BY seq")
+                .param(large)
+                .query(Long.class)
+                .list();
+        List<Long> largeJobsSent = next.stream()
+                .filter(task -> task.message().jobId().equals(large))
+                .map(OutboxTask::seq)
+                .toList();
+        assertThat(largeJobsSent)
+                .as("the large job's first tasks, in order")
+                .isNotEmpty()
+                .containsExactlyElementsOf(largeJobsFirst.subList(0, largeJobsSent.size()));
+        await().atMost(Duration.ofSeconds(30)).until(() -> unrelayed(large) + unrelayed(small) == 0);
+    }
+
     @Test
     void tasksQueuedToBeSentAgainAreSentInSeqOrderUnlessTheyEndedAndLeaveTheQueue() throws Exception {
         UUID jobId = offboardAnn();
