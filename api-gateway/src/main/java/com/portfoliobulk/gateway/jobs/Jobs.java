@@ -322,8 +322,8 @@ class Jobs {
     }
 
     /**
-     * Hands the tasks the worker deferred, and that no pending earlier task of their account holds back
-     * any more, back to the relay (at most 10,000 at a time; the stuck-task sweep releases any left).
+     * Hands the tasks the worker deferred, and that no pending earlier task of their account and
+     * portfolio holds back any more, back to the relay (at most 10,000 at a time; the stuck-task sweep releases any left).
      */
     int releaseDeferredTasks() {
         return jdbc.sql("SELECT jobs.release_deferred_tasks(NULL, 10000)")
