@@ -152,8 +152,12 @@ interface SubscriptionRepository extends Repository<SubscriptionRepository.Row, 
             String idempotencyKey,
             String createdSecretSha256) {
 
-        /** The subscription as clients see it, without its secret. */
-        SubscriptionView view() {
+        /**
+         * The subscription as clients see it, without its secret.
+         *
+         * @param createdBy its creator's e-mail address ({@link Subscriptions#creator}), or null
+         */
+        SubscriptionView view(String createdBy) {
             return new SubscriptionView(
                     id,
                     url,
@@ -163,6 +167,7 @@ interface SubscriptionRepository extends Repository<SubscriptionRepository.Row, 
                     disabledReason,
                     failingSince,
                     createdAt,
+                    createdBy,
                     null);
         }
     }

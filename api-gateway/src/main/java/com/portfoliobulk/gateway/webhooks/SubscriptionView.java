@@ -18,6 +18,8 @@ import java.util.UUID;
  * @param failingSince when its latest run of failed attempts started: absent since a success; a failure
  *     long after the previous one (more than twice the longest back-off) starts a new run
  * @param createdAt when it was created
+ * @param createdBy the e-mail address of the administrator who created it, or null (absent) when the
+ *     product knows no address for them
  * @param secret the signing secret: only in the answer that creates it (given again to the creation
  *     sent again with its {@code Idempotency-Key}, until a rotation) or rotates it, never elsewhere
  */
@@ -31,6 +33,15 @@ record SubscriptionView(
         String disabledReason,
         Instant failingSince,
         Instant createdAt,
+
+        @Schema(
+                description = "The e-mail address of the administrator who created it: their address as a portfolio"
+                        + " user, or, once they are no portfolio user any more, as the account directory has it;"
+                        + " absent when neither knows them (e.g. a caller whose permissions came from the identity"
+                        + " provider's token alone). A subscription stays when its creator is removed: this tells"
+                        + " whose receiver it is.",
+                nullable = true)
+        String createdBy,
 
         @Schema(
                 description = "The signing secret (`whsec_` + base64). Shown only when created (and to the creation"
@@ -47,6 +58,7 @@ record SubscriptionView(
                 disabledReason,
                 failingSince,
                 createdAt,
+                createdBy,
                 secret);
     }
 }

@@ -186,7 +186,7 @@ class WebhookSubscriptions {
                     now,
                     idempotencyKey,
                     idempotencyKey == null ? null : Sha256.hex(ciphertext));
-            return new Created(aggregates.insert(row).view().withSecret(secret), false);
+            return new Created(view(aggregates.insert(row)).withSecret(secret), false);
         });
     }
 
@@ -206,7 +206,7 @@ class WebhookSubscriptions {
             throw secretRotated(earlier);
         }
         String secret = secrets.open(earlier.secretCiphertext()).orElseThrow(() -> secretUnreadable(earlier));
-        return new Created(earlier.view().withSecret(secret), true);
+        return new Created(view(earlier).withSecret(secret), true);
     }
 
     Page<SubscriptionView> list(UUID portfolioId, PageRequest paging) {
@@ -231,21 +231,21 @@ class WebhookSubscriptions {
     SubscriptionView get(UUID portfolioId, UUID subscriptionId) {
         return repository
                 .findByIdAndPortfolioId(subscriptionId, portfolioId)
-                .map(SubscriptionRepository.Row::view)
+                .map(this::view)
                 .orElseThrow(() -> notFound(subscriptionId));
     }
 
     SubscriptionView disable(UUID portfolioId, UUID subscriptionId) {
         return repository
                 .setStatus(subscriptionId, portfolioId, SubscriptionStatus.DISABLED.name(), "Disabled through the API")
-                .map(SubscriptionRepository.Row::view)
+                .map(this::view)
                 .orElseThrow(() -> notFound(subscriptionId));
     }
 
     SubscriptionView enable(UUID portfolioId, UUID subscriptionId) {
         return repository
                 .setStatus(subscriptionId, portfolioId, SubscriptionStatus.ACTIVE.name(), null)
-                .map(SubscriptionRepository.Row::view)
+                .map(this::view)
                 .orElseThrow(() -> notFound(subscriptionId));
     }
 
@@ -269,7 +269,12 @@ class WebhookSubscriptions {
         if (rotated == null) {
             throw notFound(subscriptionId);
         }
-        return rotated.view().withSecret(secret);
+        return view(rotated).withSecret(secret);
+    }
+
+    /** The subscription as clients see it, naming its creator, without its secret. */
+    private SubscriptionView view(SubscriptionRepository.Row row) {
+        return row.view(subscriptions.creator(row.portfolioId(), row.createdByUserId()));
     }
 
     void delete(UUID portfolioId, UUID subscriptionId) {

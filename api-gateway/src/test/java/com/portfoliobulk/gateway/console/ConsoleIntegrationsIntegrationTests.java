@@ -238,6 +238,60 @@ class ConsoleIntegrationsIntegrationTests {
     }
 
     @Test
+    void eachSubscriptionNamesItsCreatorAlsoOnceTheyAreNoPortfolioUserAny() throws Exception {
+        // An Admin still administering, an Admin who left (their directory user stays, their portfolio
+        // user row is gone) and a creator the product knows nothing of.
+        UUID admin = UUID.randomUUID();
+        String adminEmail = "admin-" + admin + "@agency.test";
+        UUID leaver = UUID.randomUUID();
+        String leaverEmail = "leaver-" + leaver + "@agency.test";
+        jdbc.sql("INSERT INTO directory.users (id, email) VALUES (:admin, :adminEmail), (:leaver, :leaverEmail)")
+                .param("admin", admin)
+                .param("adminEmail", adminEmail)
+                .param("leaver", leaver)
+                .param("leaverEmail", leaverEmail)
+                .update();
+        jdbc.sql("INSERT INTO jobs.portfolio_users (portfolio_id, user_id, email, role) VALUES (:p, :u, :e, 'ADMIN')")
+                .param("p", portfolio.id())
+                .param("u", admin)
+                .param("e", adminEmail)
+                .update();
+        Map<String, UUID> creators = new LinkedHashMap<>();
+        creators.put("https://hooks.example.com/admin", admin);
+        creators.put("https://hooks.example.com/leaver", leaver);
+        creators.put("https://hooks.example.com/unknown", UUID.randomUUID());
+        int age = creators.size();
+        for (Map.Entry<String, UUID> creator : creators.entrySet()) {
+            jdbc.sql("INSERT INTO jobs.webhook_subscriptions (id, portfolio_id, url, event_types, secret_ciphertext,"
+                            + " status, created_by_user_id, created_at) VALUES (gen_random_uuid(), :p, :url,"
+                            + " '{job.completed}', 'unused', 'ACTIVE', :creator, now() - make_interval(mins => :age))")
+                    .param("p", portfolio.id())
+                    .param("url", creator.getKey())
+                    .param("creator", creator.getValue())
+                    .param("age", age--)
+                    .update();
+        }
+
+        JsonNode listed = api(portfolio, "OWNER", "/webhooks").path("items");
+
+        assertThat(listed).hasSize(3);
+        assertThat(listed.get(0).path("createdBy").asString()).isEqualTo(adminEmail);
+        assertThat(listed.get(1).path("createdBy").asString()).isEqualTo(leaverEmail);
+        assertThat(listed.get(2).has("createdBy")).as(listed.toString()).isFalse();
+        String leavers = listed.get(1).path("subscriptionId").asString();
+        assertThat(api(portfolio, "OWNER", "/webhooks/" + leavers)
+                        .path("createdBy")
+                        .asString())
+                .isEqualTo(leaverEmail);
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String shown = browser.get(page).body();
+        assertThat(shown)
+                .contains("by " + adminEmail, "by " + leaverEmail, "by an unknown administrator")
+                .containsSubsequence(
+                        "https://hooks.example.com/leaver", "by " + leaverEmail, "https://hooks.example.com/unknown");
+    }
+
+    @Test
     void aSubscriptionBeyondTheFirstPageIsDisabledFromItsPageAndShownThereDisabled() throws Exception {
         // More subscriptions than a page, as a portfolio allowed more than the console's page size has.
         int seeded = 52;
