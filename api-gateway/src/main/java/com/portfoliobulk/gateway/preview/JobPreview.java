@@ -1,21 +1,26 @@
 package com.portfoliobulk.gateway.preview;
 
+import com.portfoliobulk.contracts.OneLineNames;
 import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.gateway.directory.PortfolioNotFoundException;
 import com.portfoliobulk.gateway.jobs.InvalidJobRequestException;
 import com.portfoliobulk.gateway.jobs.JobPlanning;
 import com.portfoliobulk.gateway.jobs.JobRequest;
 import com.portfoliobulk.gateway.jobs.JobRequestValidation;
+import com.portfoliobulk.gateway.jobs.OffboardUsers;
 import com.portfoliobulk.gateway.jobs.PlannedTarget;
 import com.portfoliobulk.gateway.jobs.PortfolioConcurrencyLimit;
 import com.portfoliobulk.gateway.jobs.ValidatedJobRequest;
+import com.portfoliobulk.gateway.security.BuiltInPortfolioRole;
 import com.portfoliobulk.gateway.web.DerivedKeys;
 import com.portfoliobulk.internalauth.SharedKeys;
 import com.portfoliobulk.rules.AccessRules;
 import com.portfoliobulk.rules.CurrentMembership;
 import com.portfoliobulk.rules.Decision;
+import com.portfoliobulk.servicesupport.jdbc.PostgresArrays;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -108,13 +113,43 @@ class JobPreview {
             // the submission's 413 without the rest of it being read, a plan of no task its 422.
             planning.checkCountedTasks(tally.total());
             PageWindow.Page page = window.page();
+            PreviewSummary summary = tally.summary();
+            if (validated.request() instanceof OffboardUsers offboarding) {
+                summary = summary.withPortfolioUsers(portfolioUsers(portfolioId, offboarding.userIds()));
+            }
             return new PreviewPage(
-                    tally.summary(),
+                    summary,
                     page.entries().stream()
                             .map(entry -> item(entry.target(), entry.decision(), now))
                             .toList(),
                     page.next() == null ? null : page.next().encode());
         });
+    }
+
+    /**
+     * The users an offboarding names who hold a portfolio role, which it leaves them, by address: one
+     * query, whatever the number of users (the portfolio's few portfolio users are what it finds).
+     */
+    private List<PreviewPortfolioUser> portfolioUsers(UUID portfolioId, List<UUID> userIds) {
+        return jdbc.sql("""
+                        SELECT p.user_id, p.email, p.role, r.name
+                          FROM jobs.portfolio_users p
+                          LEFT JOIN jobs.portfolio_roles r ON r.portfolio_id = p.portfolio_id AND r.code = p.role
+                         WHERE p.portfolio_id = :portfolioId AND p.user_id = ANY(:userIds)
+                         ORDER BY p.email, p.user_id
+                        """)
+                .param("portfolioId", portfolioId)
+                .param("userIds", PostgresArrays.uuids(userIds))
+                .query((row, number) -> {
+                    String role = row.getString("role");
+                    String custom = row.getString("name");
+                    String name = BuiltInPortfolioRole.of(role)
+                            .map(BuiltInPortfolioRole::displayName)
+                            .orElseGet(() -> custom == null ? role : OneLineNames.shown(custom));
+                    return new PreviewPortfolioUser(
+                            row.getObject("user_id", UUID.class), row.getString("email"), role, name);
+                })
+                .list();
     }
 
     /**

@@ -29,6 +29,6 @@ final class PlanTally {
 
     /** The counts so far; reasons in the order of {@link ReasonCode}. */
     PreviewSummary summary() {
-        return new PreviewSummary(changes, skipped, skippedByReason);
+        return new PreviewSummary(changes, skipped, skippedByReason, null);
     }
 }

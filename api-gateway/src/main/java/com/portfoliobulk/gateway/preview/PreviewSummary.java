@@ -4,6 +4,7 @@ import com.portfoliobulk.contracts.ReasonCode;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,6 +14,8 @@ import java.util.Map;
  * @param skipped how many would be skipped
  * @param byReason the skipped ones per reason (only reasons that occur, in the order of
  *     {@link ReasonCode})
+ * @param portfolioUsers for an offboarding, the users it names who hold a portfolio role (which it does
+ *     not remove), by address; null (absent) for any other job type
  */
 @Schema(description = "The whole plan (all pages) in numbers.")
 record PreviewSummary(
@@ -26,9 +29,26 @@ record PreviewSummary(
                 requiredMode = Schema.RequiredMode.REQUIRED,
                 description = "Skipped tasks per reason code; only reasons that occur.",
                 example = "{\"OWNER_PROTECTED\":1,\"NOT_A_MEMBER\":3}")
-        Map<ReasonCode, Long> byReason) {
+        Map<ReasonCode, Long> byReason,
+
+        @Schema(
+                description =
+                        "Only for OFFBOARD_USERS: the users it names who hold a portfolio role (Owner, Admin, User"
+                                + " Management EDIT or VIEW, or a custom one), by address; empty when none does. The job"
+                                + " removes their access to the portfolio's accounts but not that role: they still"
+                                + " administer the portfolio (their token or console session goes on working) until they are"
+                                + " removed as portfolio users (`DELETE /portfolio-users/{userId}`; the Owner only by a"
+                                + " transfer of ownership).",
+                nullable = true)
+        List<PreviewPortfolioUser> portfolioUsers) {
 
     PreviewSummary {
         byReason = Collections.unmodifiableMap(new LinkedHashMap<>(byReason));
+        portfolioUsers = portfolioUsers == null ? null : List.copyOf(portfolioUsers);
+    }
+
+    /** The summary naming the portfolio users an offboarding leaves their role. */
+    PreviewSummary withPortfolioUsers(List<PreviewPortfolioUser> users) {
+        return new PreviewSummary(changes, skipped, byReason, users);
     }
 }

@@ -180,6 +180,66 @@ class ConsoleInvitationReviewIntegrationTests {
     }
 
     /**
+     * An offboarding removes access to the portfolio's accounts, not a portfolio role: its review names
+     * each offboarded person who administers the portfolio, with their role, and where to remove it;
+     * the review of a plain user's offboarding has no such notice. Before, nothing said that an Admin
+     * offboarded this way went on administering the portfolio.
+     */
+    @Test
+    void anOffboardingReviewNamesThePortfolioUsersItLeavesTheirRole() throws Exception {
+        DirectorySeed.Portfolio portfolio = new DirectorySeed(jdbc).portfolio();
+        UUID paris = portfolio.account("Brand Paris");
+        UUID ann = portfolio.user("ann");
+        UUID bob = portfolio.user("bob");
+        UUID carl = portfolio.user("carl");
+        portfolio
+                .member(paris, ann, AccountRole.ANALYST)
+                .member(paris, bob, AccountRole.ANALYST)
+                .member(paris, carl, AccountRole.ANALYST);
+        jdbc.sql("INSERT INTO jobs.portfolio_roles (portfolio_id, code, name, permissions)"
+                        + " VALUES (:p, 'HR_LEAD', 'HR lead', '{USER_MANAGEMENT_VIEW}')")
+                .param("p", portfolio.id())
+                .update();
+        jdbc.sql("INSERT INTO jobs.portfolio_users (portfolio_id, user_id, email, role)"
+                        + " VALUES (:p, :ann, :annEmail, 'ADMIN'), (:p, :carl, :carlEmail, 'HR_LEAD')")
+                .param("p", portfolio.id())
+                .param("ann", ann)
+                .param("annEmail", portfolio.email("ann"))
+                .param("carl", carl)
+                .param("carlEmail", portfolio.email("carl"))
+                .update();
+        ConsoleBrowser browser = new ConsoleBrowser(port);
+        browser.signIn("owner-" + UUID.randomUUID() + "@agency.test", "OWNER", portfolio);
+        String review = "/console/portfolios/" + portfolio.id() + "/review";
+        String csrf = "_csrf=" + URLEncoder.encode(browser.csrf(), StandardCharsets.UTF_8);
+
+        HttpResponse<String> offboarding = browser.postEncoded(
+                review,
+                csrf + "&action=offboard&userIds=" + ann + "&userIds=" + bob + "&userIds=" + carl + "&role=SUPPORT");
+
+        assertThat(offboarding.statusCode()).as(offboarding.body()).isEqualTo(200);
+        String page = ConsoleBrowser.unescape(offboarding.body());
+        assertThat(page).contains("id=\"changes\">3<", "id=\"confirm\"", "id=\"portfolio-users-kept\"");
+        String notice = page.substring(
+                page.indexOf("id=\"portfolio-users-kept\""),
+                page.indexOf("</div>", page.indexOf("portfolio-users-kept")));
+        assertThat(notice)
+                .contains("will still administer the portfolio")
+                .containsPattern("<span>" + Pattern.quote(portfolio.email("ann")) + "</span>:\\s*<span>Admin</span>")
+                .containsPattern("<span>" + Pattern.quote(portfolio.email("carl")) + "</span>:\\s*<span>HR lead</span>")
+                .contains("href=\"/console/portfolios/" + portfolio.id() + "/admin\">Administration</a>")
+                .doesNotContain(portfolio.email("bob"));
+
+        HttpResponse<String> plain =
+                browser.postEncoded(review, csrf + "&action=offboard&userIds=" + bob + "&role=SUPPORT");
+
+        assertThat(plain.statusCode()).as(plain.body()).isEqualTo(200);
+        assertThat(ConsoleBrowser.unescape(plain.body()))
+                .contains("id=\"changes\">1<", "id=\"confirm\"")
+                .doesNotContain("portfolio-users-kept", "will still administer the portfolio");
+    }
+
+    /**
      * An offboarding's review offers "Change the offboarding": the bulk bar's form as it was sent (the
      * users ticked, by address, the account ticked first then the others offered, the role chosen), from
      * which a removal is reviewed, whose review offers "Change the removal" in turn. A removal the API

@@ -292,6 +292,41 @@ class PreviewDecisionsIntegrationTests extends PreviewIntegrationTest {
     }
 
     /**
+     * An offboarding leaves a portfolio role: the preview names each offboarded portfolio user with their
+     * role, and none for the plain users it offboards; other job types carry no such list.
+     */
+    @Test
+    void anOffboardingNamesThePortfolioUsersItLeavesTheirRole() {
+        jdbc.sql("INSERT INTO jobs.portfolio_users (portfolio_id, user_id, email, role) VALUES (:p, :u, :e, 'ADMIN')")
+                .param("p", portfolio.id())
+                .param("u", ann)
+                .param("e", annEmail)
+                .update();
+
+        JsonNode summary = plan(portfolio.id(), """
+                {"type":"OFFBOARD_USERS","userIds":["%s","%s"]}
+                """.formatted(idp, ann)).path("summary");
+
+        assertThat(summary.path("portfolioUsers").values())
+                .extracting(
+                        user -> user.path("userId").asString(),
+                        user -> user.path("email").asString(),
+                        user -> user.path("role").asString(),
+                        user -> user.path("roleName").asString())
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(ann.toString(), annEmail, "ADMIN", "Admin"));
+        JsonNode none = plan(portfolio.id(), """
+                        {"type":"OFFBOARD_USERS","userIds":["%s"]}
+                        """.formatted(idp)).path("summary").path("portfolioUsers");
+        assertThat(none.isArray() && none.isEmpty()).as(none.toString()).isTrue();
+        assertThat(plan(portfolio.id(), """
+                        {"type":"REMOVE_ACCESS","userIds":["%s"],"accountIds":["%s"]}
+                        """.formatted(ann, active))
+                        .path("summary")
+                        .has("portfolioUsers"))
+                .isFalse();
+    }
+
+    /**
      * A running job is still to invite Ann to the account where she has nothing: the offboarding's
      * removal there follows that invitation and takes it back, and the preview says so.
      */
