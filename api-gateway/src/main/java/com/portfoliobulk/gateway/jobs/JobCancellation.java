@@ -1,6 +1,7 @@
 package com.portfoliobulk.gateway.jobs;
 
 import com.portfoliobulk.gateway.security.Caller;
+import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
 import com.portfoliobulk.servicesupport.logging.LogContext;
 import java.util.ArrayList;
@@ -61,16 +62,20 @@ public class JobCancellation {
 
     private final PortfolioConcurrencyLimit concurrency;
 
+    private final PortfolioAccess access;
+
     JobCancellation(
             Jobs jobs,
             JobRepository repository,
             PlatformTransactionManager transactions,
             JobStatusCache statusCache,
-            PortfolioConcurrencyLimit concurrency) {
+            PortfolioConcurrencyLimit concurrency,
+            PortfolioAccess access) {
         this.jobs = jobs;
         this.repository = repository;
         this.statusCache = statusCache;
         this.concurrency = concurrency;
+        this.access = access;
         // Within a caller's transaction (the close's last step), each attempt is a savepoint of it: a
         // failed one (a deadlock, or a job that ended meanwhile) is rolled back to where it began, and the
         // caller's transaction goes on. PostgreSQL aborts a transaction at its first error, so an attempt
@@ -82,12 +87,19 @@ public class JobCancellation {
 
     /**
      * A caller's cancellation: the cancelled job; 404 when it is not one of the portfolio's, 409 when it
-     * has finished already, 503 (nothing changed) when as many of the portfolio's submissions, previews
-     * and cancellations as the gateway runs at once were running.
+     * has finished already, 403 when the caller, let in with permissions cached for a few seconds, may no
+     * longer change access on the portfolio as the database holds their role in the cancellation's
+     * transaction ({@link PortfolioAccess#requireStillChanging}, their portfolio user row locked first,
+     * as a job's submission does): an administrator removed a moment ago through another gateway, or by
+     * the identity provider whose deprovisioning queued their own offboarding, cannot cancel that
+     * offboarding in those seconds; 503 (nothing changed) when as many of the portfolio's submissions,
+     * previews and cancellations as the gateway runs at once were running.
      */
     public Job cancel(Caller caller, UUID portfolioId, UUID jobId) {
         Job cancelled = concurrency.run(
-                portfolioId, PortfolioConcurrencyLimit.Work.CANCELLATION, () -> cancel(portfolioId, jobId, () -> {}));
+                portfolioId,
+                PortfolioConcurrencyLimit.Work.CANCELLATION,
+                () -> cancel(portfolioId, jobId, () -> access.requireStillChanging(caller, portfolioId), () -> {}));
         try (LogContext context =
                 LogContext.open().put(LogContext.JOB_ID, jobId).put(LogContext.PORTFOLIO_ID, portfolioId)) {
             log.info(
@@ -109,9 +121,15 @@ public class JobCancellation {
      * writes commits with the cancellation, or neither does.
      */
     public Job cancel(UUID portfolioId, UUID jobId, Runnable alongside) {
+        return cancel(portfolioId, jobId, () -> {}, alongside);
+    }
+
+    /** As {@link #cancel(UUID, UUID, Runnable)}, running {@code first} in the transaction before anything. */
+    private Job cancel(UUID portfolioId, UUID jobId, Runnable first, Runnable alongside) {
         for (int attempt = 1; ; attempt++) {
             try {
                 Job cancelled = transaction.execute(status -> {
+                    first.run();
                     Job job = cancelOnce(portfolioId, jobId);
                     alongside.run();
                     return job;

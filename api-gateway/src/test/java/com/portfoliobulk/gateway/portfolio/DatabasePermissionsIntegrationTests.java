@@ -185,6 +185,38 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
     }
 
     /**
+     * An Admin removed through another gateway (their portfolio user row deleted straight in the
+     * database, as that gateway commits it) cannot cancel a job through this one in the seconds it keeps
+     * their permissions: 403 and the job as it was. Before, the cancellation went through on the cached
+     * permissions, so a leaver whom the identity provider had just deprovisioned could cancel their own
+     * offboarding in those seconds.
+     */
+    @Test
+    void anAdminRemovedThroughAnotherGatewayCannotCancelWhileThisGatewayStillHoldsTheirPermissions() {
+        UUID alpha = portfolio.account("Alpha");
+        UUID removedId = portfolio.user("canceller");
+        storePortfolioUser(removedId, portfolio.email("canceller"), "ADMIN");
+        String removed = tokenOf(removedId, portfolio.email("canceller"));
+        Answer queued = submitInvitation(owner, alpha);
+        assertThat(queued.status()).as(queued.text()).isEqualTo(202);
+        UUID jobId = UUID.fromString(queued.body().path("jobId").asString());
+
+        assertThat(call(HttpMethod.GET, removed, path("/portfolio-users"), null).status())
+                .isEqualTo(200);
+        jdbc.sql("DELETE FROM jobs.portfolio_users WHERE portfolio_id = :p AND user_id = :u")
+                .param("p", portfolio.id())
+                .param("u", removedId)
+                .update();
+        Answer cancel = call(HttpMethod.POST, removed, jobPath(portfolio.id(), jobId) + "/cancel", null);
+
+        assertProblem(cancel, 403);
+        assertThat(cancel.body().path("detail").asString())
+                .isEqualTo("Changing access in portfolio " + portfolio.id()
+                        + " needs the Portfolio Owner or User Management EDIT");
+        assertThat(jobAsOwner(jobId)).isEqualTo("QUEUED total=1 pending=1 succeeded=0 cancelled=0");
+    }
+
+    /**
      * The Owner removes an Admin whose invitation is being stored at that moment (held here at its
      * tasks' insert, after the request was let in): the removal waits for the job to be stored, then
      * cancels it with the Admin's other unfinished jobs, and its log entry counts it. Before, the removal
