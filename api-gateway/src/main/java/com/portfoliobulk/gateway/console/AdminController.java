@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.console;
 
+import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.paging.PageRequest;
 import com.portfoliobulk.gateway.portfolio.PortfolioRoleRules;
 import com.portfoliobulk.gateway.security.Caller;
@@ -67,7 +68,15 @@ class AdminController {
             model.addAttribute("logNext", log.nextCursor());
             model.addAttribute("logRefused", log.refusal());
         }
-        ConsoleSection roles = ConsoleSection.read(() -> api.accountRoles(user, portfolioId, limit, rolesCursor));
+        // The API lists the standard account roles before the custom ones, and the page shows only the
+        // custom ones: the first page asks for the standard ones on top of a page of custom ones, so that
+        // every page shows up to a page of custom roles (the next pages start after a custom one).
+        int rolesLimit = rolesCursor == null
+                ? Math.min(
+                        PageRequest.MAX_LIMIT,
+                        limit + AccountRole.standardRoles().size())
+                : limit;
+        ConsoleSection roles = ConsoleSection.read(() -> api.accountRoles(user, portfolioId, rolesLimit, rolesCursor));
         model.addAttribute(
                 "accountRoles",
                 roles.items().stream()

@@ -172,6 +172,49 @@ class ConsoleCustomRolesIntegrationTests {
         assertThat(profile.body()).contains(">Area director</span>");
     }
 
+    @Test
+    void theAdministrationPageShowsAPageOfCustomAccountRolesBehindTheStandardOnes() throws Exception {
+        // 51 custom roles: REGIONAL_LEAD, then ROLE_01 to ROLE_50 by code; the API lists the 7 standard
+        // roles first. The console shows 50 rows a page: the first page the first 50 custom roles.
+        for (int i = 1; i <= 50; i++) {
+            jdbc.sql("""
+                            INSERT INTO jobs.account_roles (portfolio_id, code, name, permissions)
+                            VALUES (:p, :code, :name, ARRAY['VIEW_ACCOUNT'])
+                            """)
+                    .param("p", portfolio.id())
+                    .param("code", "ROLE_%02d".formatted(i))
+                    .param("name", "Role %02d".formatted(i))
+                    .update();
+        }
+
+        HttpResponse<String> first = browser.get("/console/portfolios/" + portfolio.id() + "/admin");
+
+        assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
+        List<String> shown = customRoles(first.body());
+        assertThat(shown).hasSize(50).startsWith("REGIONAL_LEAD", "ROLE_01").endsWith("ROLE_49");
+        Matcher next = Pattern.compile("id=\"roles-next\" href=\"([^\"]*)\"").matcher(first.body());
+        assertThat(next.find()).as(first.body()).isTrue();
+
+        HttpResponse<String> second = browser.get(next.group(1).replace("&amp;", "&"));
+
+        assertThat(second.statusCode()).as(second.body()).isEqualTo(200);
+        assertThat(customRoles(second.body())).containsExactly("ROLE_50");
+        assertThat(second.body()).doesNotContain("id=\"roles-next\"");
+    }
+
+    /** The codes of the custom account roles the administration page shows. */
+    private static List<String> customRoles(String page) {
+        Matcher table = Pattern.compile("<table[^>]*id=\"account-roles\"[^>]*>(.*?)</table>", Pattern.DOTALL)
+                .matcher(page);
+        assertThat(table.find()).as(page).isTrue();
+        Matcher code = Pattern.compile("<th scope=\"row\">([^<]*)</th>").matcher(table.group(1));
+        List<String> codes = new ArrayList<>();
+        while (code.find()) {
+            codes.add(code.group(1));
+        }
+        return codes;
+    }
+
     /** The body of the page's table. */
     private static String tbody(String page) {
         Matcher body = Pattern.compile("<tbody>(.*?)</tbody>", Pattern.DOTALL).matcher(page);
