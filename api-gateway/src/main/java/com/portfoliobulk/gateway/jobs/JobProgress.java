@@ -31,11 +31,19 @@ class JobProgress {
 
     private final Portfolios portfolios;
 
-    JobProgress(Jobs jobs, JobRepository repository, JobStatusCache statusCache, Portfolios portfolios) {
+    private final TaskCursors taskCursors;
+
+    JobProgress(
+            Jobs jobs,
+            JobRepository repository,
+            JobStatusCache statusCache,
+            Portfolios portfolios,
+            TaskCursors taskCursors) {
         this.jobs = jobs;
         this.repository = repository;
         this.statusCache = statusCache;
         this.portfolios = portfolios;
+        this.taskCursors = taskCursors;
     }
 
     /** The job (one row: its counters and version); 404 when it is not one of the portfolio's. */
@@ -72,16 +80,16 @@ class JobProgress {
     }
 
     /**
-     * The job's tasks in task order, keyed by their position; 404 when the job is not one of the
-     * portfolio's. The job and the page of its tasks are read in one statement ({@link Jobs#taskPage}):
+     * The job's tasks in task order, keyed by their position, which the cursors carry encrypted
+     * ({@link TaskCursors}); 404 when the job is not one of the portfolio's. The job and the page of its tasks are read in one statement ({@link Jobs#taskPage}):
      * a job the retention sweep deleted by the time its page is read is not found, as a job never
      * there, and never answers a short last page as if the list ended there.
      */
     Page<TaskView> tasks(UUID portfolioId, UUID jobId, TaskFilter filter, PageRequest paging) {
-        long afterSeq = paging.after() == null ? 0 : paging.after().number(0);
+        long afterSeq = paging.after() == null ? 0 : taskCursors.seq(jobId, paging.after());
         List<Jobs.TaskRow> fetched = jobs.taskPage(portfolioId, jobId, filter, afterSeq, paging.limit())
                 .orElseThrow(() -> JobProblems.jobNotFound(jobId));
-        return paging.page(fetched, task -> Cursor.of(Cursor.list(TASKS, jobId), task.seq()))
+        return paging.page(fetched, task -> taskCursors.after(jobId, task.seq()))
                 .map(Jobs.TaskRow::task);
     }
 

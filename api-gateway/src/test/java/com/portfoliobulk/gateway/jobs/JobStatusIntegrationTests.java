@@ -15,11 +15,14 @@ import com.portfoliobulk.gateway.support.WorkerSimulation;
 import com.portfoliobulk.testsupport.DirectorySeed;
 import com.portfoliobulk.testsupport.LockWaits;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -286,6 +289,86 @@ class JobStatusIntegrationTests extends GatewayIntegrationTest {
         assertThat(first.path("status").asString()).isEqualTo("PENDING");
         assertThat(first.path("attempts").asInt()).isZero();
         assertThat(first.has("newRole")).isFalse();
+    }
+
+    /**
+     * A task-list cursor tells nothing of the tasks of other jobs: it does not carry the task's place
+     * among every portfolio's tasks, which in two cursors of two jobs would tell how many tasks were
+     * submitted in between. It still walks the job's tasks once each, in order, and only that job's.
+     */
+    @Test
+    void taskCursorsDoNotTellHowManyTasksOtherJobsHave() {
+        List<UUID> many = portfolio.accounts(116);
+        many.forEach(account -> portfolio.member(account, ann, AccountRole.ANALYST));
+        UUID annsJob = offboardAnn();
+        UUID bob = portfolio.user("bob");
+        accounts.forEach(account -> portfolio.member(account, bob, AccountRole.ANALYST));
+        portfolio.member(many.getFirst(), bob, AccountRole.ANALYST);
+        UUID bobsJob = accepted(portfolio.id(), "{\"type\":\"OFFBOARD_USERS\",\"userIds\":[\"" + bob + "\"]}");
+        String annsTasks = jobPath(portfolio.id(), annsJob) + "/tasks";
+        String bobsTasks = jobPath(portfolio.id(), bobsJob) + "/tasks";
+
+        Answer annsFirst = api.get(viewer(portfolio.id()), annsTasks + "?limit=1");
+        Answer bobsFirst = api.get(viewer(portfolio.id()), bobsTasks + "?limit=1");
+
+        String annsCursor = annsFirst.body().path("nextCursor").asString();
+        String bobsCursor = bobsFirst.body().path("nextCursor").asString();
+        for (Answer page : List.of(annsFirst, bobsFirst)) {
+            String taskId = page.body().path("items").get(0).path("taskId").asString();
+            long seq = jdbc.sql("SELECT seq FROM jobs.bulk_tasks WHERE id = :id")
+                    .param("id", UUID.fromString(taskId))
+                    .query(Long.class)
+                    .single();
+            List<String> decoded = decodedParts(page.body().path("nextCursor").asString());
+            assertThat(decoded).as(page.text()).isNotEmpty();
+            assertThat(decoded.subList(1, decoded.size()))
+                    .as("the values of %s, whose task is number %d of all", decoded, seq)
+                    .isNotEmpty()
+                    .noneMatch(value -> value.matches("-?\\d+"))
+                    .noneMatch(value -> Pattern.compile("\\d+")
+                            .matcher(value)
+                            .results()
+                            .anyMatch(digits -> digits.group().equals(Long.toString(seq))));
+        }
+        // The same page's cursor differs each time it is read: it is not a function of the task's place.
+        assertThat(api.get(viewer(portfolio.id()), bobsTasks + "?limit=1")
+                        .body()
+                        .path("nextCursor")
+                        .asString())
+                .isNotEqualTo(bobsCursor);
+
+        List<String> seen = new ArrayList<>();
+        String cursor = null;
+        do {
+            Answer page = api.get(
+                    viewer(portfolio.id()), bobsTasks + "?limit=2" + (cursor == null ? "" : "&cursor=" + cursor));
+            assertThat(page.status()).as(page.text()).isEqualTo(200);
+            page.body()
+                    .path("items")
+                    .values()
+                    .forEach(task -> seen.add(task.path("taskId").asString()));
+            cursor = page.body().path("nextCursor").isNull()
+                    ? null
+                    : page.body().path("nextCursor").asString();
+        } while (cursor != null);
+        assertThat(seen)
+                .hasSize(5)
+                .containsExactlyElementsOf(
+                        worker.taskIds(bobsJob).stream().map(UUID::toString).toList());
+
+        // Another job's cursor is refused, also with this job's list named in front of its value.
+        assertFieldProblem(api.get(viewer(portfolio.id()), bobsTasks + "?cursor=" + annsCursor), 400, "cursor");
+        String annsValueInBobsList =
+                bobsCursor.substring(0, bobsCursor.indexOf('.')) + annsCursor.substring(annsCursor.indexOf('.'));
+        assertFieldProblem(
+                api.get(viewer(portfolio.id()), bobsTasks + "?cursor=" + annsValueInBobsList), 400, "cursor");
+    }
+
+    /** The parts of a cursor as the wire carries them: each base64url-decoded. */
+    private static List<String> decodedParts(String cursor) {
+        return Arrays.stream(cursor.split("\\."))
+                .map(part -> new String(Base64.getUrlDecoder().decode(part), StandardCharsets.UTF_8))
+                .toList();
     }
 
     @Test
