@@ -67,8 +67,8 @@ class ActivityLogController {
             path = "/api/v1/portfolios/{portfolioId}/accounts/{accountId}/activity-log",
             produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<byte[]> activityLog(
-            @PathVariable UUID portfolioId,
-            @PathVariable UUID accountId,
+            @Parameter(example = ActivityLogSchemas.EXAMPLE_PORTFOLIO_ID) @PathVariable UUID portfolioId,
+            @Parameter(example = ActivityLogSchemas.EXAMPLE_ACCOUNT_ID) @PathVariable UUID accountId,
             @Parameter(
                             description = "RFC 3339 date-time: only entries that occurred at or after it",
                             example = "2026-01-31T09:30:00Z")

@@ -15,6 +15,17 @@ import java.util.UUID;
  */
 final class ActivityLogSchemas {
 
+    /** The portfolio of the example page, as its path names it (and its entry). */
+    static final String EXAMPLE_PORTFOLIO_ID = "8e2b6c1a-3f4d-4b7e-9a0c-5d6e7f8a9b0c";
+
+    /** The account of the example page, as its path names it: its cursor belongs to that account's log. */
+    static final String EXAMPLE_ACCOUNT_ID = "4d3c2b1a-0f9e-4d8c-b7a6-5e4f3a2b1c0d";
+
+    /**
+     * A page of the log of {@link #EXAMPLE_ACCOUNT_ID} in {@link #EXAMPLE_PORTFOLIO_ID}. Its {@code
+     * nextCursor} is the one the log gives after its entry ({@code ActivityLogPageRequest.after} of the
+     * portfolio, the account, the entry's time and id), so a client that sends it is answered the next page.
+     */
     static final String PAGE_EXAMPLE = """
             {"items":[{"entryId":"0b7c2f0e-4a57-4a44-9d0c-1d2b8d1e6f10","occurredAt":"2026-11-24T10:00:01.123456Z",
             "action":"ROLE_CHANGED","targetUser":{"userId":"5f1d7e34-9c2a-4c1e-8f0b-2a6a3c9e7d21","email":"ann@x.com"},
@@ -23,7 +34,8 @@ final class ActivityLogSchemas {
             "portfolioId":"8e2b6c1a-3f4d-4b7e-9a0c-5d6e7f8a9b0c","jobId":"1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
             "taskId":"9f8e7d6c-5b4a-4c3d-2e1f-0a9b8c7d6e5f",
             "summary":"Role of ann@x.com changed from Analyst to Manager by admin@agency.com from the portfolio level"}],
-            "nextCursor":"MjAyNi0xMS0yNFQxMDowMDowMS4xMjM0NTZafDBiN2MyZjBl"}""";
+            "nextCursor":"YWN0aXZpdHktbG9nLzhlMmI2YzFhLTNmNGQtNGI3ZS05YTBjLTVkNmU3ZjhhOWIwYy80ZDNjMmIxYS0wZjllLTRkOGMtYjdhNi01ZTRmM2EyYjFjMGQ.\
+            MjAyNi0xMS0yNFQxMDowMDowMS4xMjM0NTZa.MGI3YzJmMGUtNGE1Ny00YTQ0LTlkMGMtMWQyYjhkMWU2ZjEw"}""";
 
     private ActivityLogSchemas() {}
 

@@ -8,6 +8,8 @@ import com.portfoliobulk.gateway.GatewayApplication;
 import com.portfoliobulk.gateway.support.ApiDescriptionConformance;
 import com.portfoliobulk.testsupport.TestTokens;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,6 +22,8 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.client.RestClient;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The public activity-log route up to the audit-consumer, which is not running here (nothing listens
@@ -179,6 +183,73 @@ class ActivityLogRouteIntegrationTests {
                         "ActivityLogEntry",
                         "nextCursor",
                         "from the portfolio level");
+    }
+
+    /**
+     * The description's example page is one the log could answer: its nextCursor is the log's cursor
+     * after its entry, for the portfolio and account the description's path names, and the route takes
+     * it on to the audit-consumer (here away: 503) rather than refusing it as no cursor of the list.
+     * Before, it decoded to {@code 2026-11-24T10:00:01.123456Z|0b7c2f0e}, which the route refused (400).
+     */
+    @Test
+    void theDescriptionsExampleCursorIsOneTheRouteAccepts() {
+        JsonNode description = JsonMapper.builder()
+                .build()
+                .readTree(RestClient.create("http://localhost:" + port)
+                        .get()
+                        .uri("/v3/api-docs")
+                        .retrieve()
+                        .body(String.class));
+        JsonNode operation =
+                description.path("paths").path("/api/v1/portfolios/{portfolioId}/accounts/{accountId}/activity-log");
+        Map<String, String> pathExamples = new HashMap<>();
+        operation
+                .path("get")
+                .path("parameters")
+                .values()
+                .forEach(parameter -> pathExamples.put(
+                        parameter.path("name").asString(),
+                        parameter.path("example").isMissingNode()
+                                ? ""
+                                : parameter.path("example").asString()));
+        JsonNode example = operation
+                .path("get")
+                .path("responses")
+                .path("200")
+                .path("content")
+                .path("application/json")
+                .path("example");
+        assertThat(example.isMissingNode()).as(operation.toString()).isFalse();
+        if (example.isString()) {
+            example = JsonMapper.builder().build().readTree(example.asString());
+        }
+        JsonNode entry = example.path("items").get(0);
+        UUID examplePortfolio = UUID.fromString(entry.path("portfolioId").asString());
+        String cursor = example.path("nextCursor").asString();
+
+        assertThat(pathExamples).containsEntry("portfolioId", examplePortfolio.toString());
+        assertThat(pathExamples.get("accountId")).as(pathExamples.toString()).isNotBlank();
+        UUID exampleAccount = UUID.fromString(pathExamples.get("accountId"));
+        assertThat(cursor)
+                .isEqualTo(ActivityLogPageRequest.after(
+                                examplePortfolio,
+                                exampleAccount,
+                                Instant.parse(entry.path("occurredAt").asString()),
+                                UUID.fromString(entry.path("entryId").asString()))
+                        .encode());
+        if (jdbc.sql("SELECT count(*) FROM directory.accounts WHERE id = ?")
+                        .params(exampleAccount)
+                        .query(Long.class)
+                        .single()
+                == 0) {
+            seed(examplePortfolio, exampleAccount);
+        }
+        String viewer = TestTokens.token(reader, "reader@agency.example", examplePortfolio, "USER_MANAGEMENT_VIEW");
+        ResponseEntity<String> answer = get(examplePortfolio, exampleAccount, viewer, "?cursor=" + cursor);
+
+        assertThat(answer.getStatusCode().value())
+                .as("the example's cursor goes on to the audit-consumer: " + answer.getBody())
+                .isEqualTo(503);
     }
 
     private ResponseEntity<String> get(UUID portfolioId, UUID accountId, String token) {
