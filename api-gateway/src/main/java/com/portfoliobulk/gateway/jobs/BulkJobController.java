@@ -94,7 +94,9 @@ class BulkJobController {
     @Operation(
             summary = "Submit a bulk job",
             description = "Validates the request, resolves its targets against the directory (OFFBOARD_USERS expands"
-                    + " to every linked account where the user has access) and stores the job with one task per"
+                    + " to every linked account where the user has a membership, access or an invitation, also"
+                    + " one that has expired, which its task skips as NOT_A_MEMBER, and to those a running"
+                    + " invitation job is still to invite them to) and stores the job with one task per"
                     + " (account, user). Answers at once; the tasks are applied asynchronously. The same"
                     + " Idempotency-Key with the same body within the configured window"
                     + " (`bulk.gateway.jobs.idempotency-key-ttl`, default 24 hours) answers the same job.")

@@ -56,6 +56,25 @@ class BulkJobsApiDescriptionIntegrationTests extends GatewayIntegrationTest {
      * so does any other operation that answers 304). Before, the header was read but not declared, and a
      * generated client had no way to send it.
      */
+    /**
+     * The submission's description says what an offboarding plans: not only the accounts where the user
+     * has access, but those of an expired invitation (skipped) and of a running invitation job's.
+     */
+    @Test
+    void theSubmissionSaysWhichAccountsAnOffboardingPlans() {
+        String description = api.get(null, "/v3/api-docs")
+                .body()
+                .path("paths")
+                .path("/api/v1/portfolios/{portfolioId}/bulk-jobs")
+                .path("post")
+                .path("description")
+                .asString();
+
+        assertThat(description)
+                .doesNotContain("every linked account where the user has access)")
+                .contains("expired", "NOT_A_MEMBER", "running invitation job is still to invite them");
+    }
+
     @Test
     void everyOperationThatAnswers304DeclaresTheIfNoneMatchItReads() {
         JsonNode paths = api.get(null, "/v3/api-docs").body().path("paths");
