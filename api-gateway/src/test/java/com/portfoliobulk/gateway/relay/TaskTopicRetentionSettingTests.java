@@ -3,18 +3,26 @@ package com.portfoliobulk.gateway.relay;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.portfoliobulk.gateway.retention.RetentionProperties;
+import com.portfoliobulk.servicesupport.scheduling.ScheduledTasksAutoConfiguration;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.task.TaskExecutionAutoConfiguration;
+import org.springframework.boot.autoconfigure.task.TaskSchedulingAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.convert.ApplicationConversionService;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.SimpleDriverDataSource;
+import org.springframework.scheduling.annotation.EnableScheduling;
 
 /**
  * The task topic's age limit ({@code bulk.gateway.relay.record-retention}): 7 days by default, at least
@@ -154,6 +162,42 @@ class TaskTopicRetentionSettingTests {
                         .hasMessage("bulk.gateway.relay.max-backoff is 0s; it must be at least"
                                 + " bulk.gateway.relay.initial-backoff, 200ms"));
     }
+
+    /**
+     * The stuck-task sweep as the gateway schedules it. Before, an interval of 0 stopped the start with
+     * an {@code IllegalArgumentException} that named nothing. Now the start fails naming the property.
+     */
+    @ParameterizedTest
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "bulk.gateway.stuck-tasks.interval=0 | bulk.gateway.stuck-tasks.interval is '0'; it must be a positive"
+                        + " duration of at least 1ms",
+                "bulk.gateway.stuck-tasks.interval=-1m | bulk.gateway.stuck-tasks.interval is '-1m'; it must be a"
+                        + " positive duration of at least 1ms"
+            })
+    void aStuckTaskSweepSettingThatWouldSpinOrNeverStartIsRefusedNamingIt(String setting, String message) {
+        ApplicationContextRunner sweeping = new ApplicationContextRunner()
+                .withInitializer(context ->
+                        context.getBeanFactory().setConversionService(ApplicationConversionService.getSharedInstance()))
+                .withConfiguration(AutoConfigurations.of(
+                        TaskExecutionAutoConfiguration.class,
+                        TaskSchedulingAutoConfiguration.class,
+                        ScheduledTasksAutoConfiguration.class))
+                .withUserConfiguration(Sweeping.class)
+                .withBean(JdbcClient.class, () -> JdbcClient.create(new SimpleDriverDataSource()))
+                .withBean(SimpleMeterRegistry.class);
+
+        sweeping.run(context -> assertThat(context).hasNotFailed().hasSingleBean(StuckTaskSweeper.class));
+        sweeping.withPropertyValues(setting)
+                .run(context ->
+                        assertThat(context).hasFailed().getFailure().rootCause().hasMessageStartingWith(message));
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableScheduling
+    @Import(StuckTaskSweeper.class)
+    static class Sweeping {}
 
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties({RelayProperties.class, RetentionProperties.class})

@@ -17,7 +17,8 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
  * other fixed-delay task of the service (the stuck-task sweep, the e-mails) until it ended. Here each
  * task keeps its fixed delay (a run never overlaps the task's next), and tasks do not wait for each
  * other while fewer than {@link #THREADS} run at once. {@code spring.task.scheduling.shutdown.*} still
- * applies.
+ * applies. An interval of a scheduled task set to 0 or less stops the start, naming its property
+ * ({@link ScheduledIntervals}).
  */
 // After the task executor's: a scheduler is an Executor too, and Spring Boot makes its
 // applicationTaskExecutor (request-bound async work, such as the CSV download) only while none exists.
@@ -32,5 +33,10 @@ public final class ScheduledTasksAutoConfiguration {
     @ConditionalOnMissingBean(TaskScheduler.class)
     ThreadPoolTaskScheduler taskScheduler(ThreadPoolTaskSchedulerBuilder builder) {
         return builder.poolSize(THREADS).threadNamePrefix("scheduled-").build();
+    }
+
+    @Bean
+    static ScheduledIntervals scheduledIntervals() {
+        return new ScheduledIntervals();
     }
 }

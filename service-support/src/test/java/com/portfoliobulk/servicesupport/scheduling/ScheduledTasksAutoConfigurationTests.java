@@ -2,6 +2,7 @@ package com.portfoliobulk.servicesupport.scheduling;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.portfoliobulk.servicesupport.settings.InvalidSettingException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -53,6 +54,53 @@ class ScheduledTasksAutoConfigurationTests {
                 context.getBean(TwoTasks.class).release.countDown();
             }
         });
+    }
+
+    /**
+     * An interval set to 0 or less stopped the start with the scheduler's {@code IllegalArgumentException}
+     * and no message, naming nothing; now the start fails naming the property and what it takes.
+     */
+    @Test
+    void anIntervalOfZeroOrLessStopsTheStartNamingItsProperty() {
+        ApplicationContextRunner sweeping = new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(
+                        TaskExecutionAutoConfiguration.class,
+                        TaskSchedulingAutoConfiguration.class,
+                        ScheduledTasksAutoConfiguration.class))
+                .withUserConfiguration(Sweep.class);
+
+        sweeping.run(context -> assertThat(context).hasNotFailed());
+        sweeping.withPropertyValues("example.sweep.interval=2m", "example.sweep.initial-delay=0")
+                .run(context -> assertThat(context).hasNotFailed());
+        for (String refused : new String[] {"0", "-1s", "0s", "often"}) {
+            sweeping.withPropertyValues("example.sweep.interval=" + refused)
+                    .run(context -> assertThat(context)
+                            .hasFailed()
+                            .getFailure()
+                            .rootCause()
+                            .isInstanceOfSatisfying(
+                                    InvalidSettingException.class,
+                                    invalid -> assertThat(invalid.setting()).isEqualTo("example.sweep.interval"))
+                            .hasMessage("example.sweep.interval is '" + refused + "'; it must be a positive"
+                                    + " duration of at least 1ms, such as 30s or 1m (it schedules Sweep.sweep)"));
+        }
+        sweeping.withPropertyValues("example.sweep.initial-delay=-1m")
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessage("example.sweep.initial-delay is '-1m'; it must be 0 or a positive duration,"
+                                + " such as 30s or 1m (it schedules Sweep.sweep)"));
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableScheduling
+    static class Sweep {
+
+        @Scheduled(
+                fixedDelayString = "${example.sweep.interval:1m}",
+                initialDelayString = "${example.sweep.initial-delay:1m}")
+        void sweep() {}
     }
 
     @Configuration(proxyBeanMethods = false)
