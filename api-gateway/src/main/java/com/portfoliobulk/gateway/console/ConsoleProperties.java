@@ -62,6 +62,7 @@ record ConsoleProperties(
         }
         checkLimit("page-size", pageSize);
         checkLimit("account-choices", accountChoices);
+        checkSessionTimeout(sessionTimeout);
         checkTimeout("identity-provider-connect-timeout", identityProviderConnectTimeout);
         checkTimeout("identity-provider-read-timeout", identityProviderReadTimeout);
     }
@@ -71,6 +72,18 @@ record ConsoleProperties(
         if (value == null || !value.isPositive() || value.toMillis() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("bulk.gateway.console." + property + " is " + value
                     + "; it must be from 1 ms to " + Integer.MAX_VALUE + " ms (about 24.8 days)");
+        }
+    }
+
+    /**
+     * A signed-in session's timeout, kept in whole seconds: 0 (or under a second) ended every session
+     * at its next request, a negative one never ended a session, and one of more than {@link
+     * Integer#MAX_VALUE} seconds failed every sign-in.
+     */
+    private static void checkSessionTimeout(Duration value) {
+        if (value == null || value.compareTo(Duration.ofSeconds(1)) < 0 || value.toSeconds() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("bulk.gateway.console.session-timeout is " + value
+                    + "; it must be from 1 s to " + Integer.MAX_VALUE + " s (about 68 years; 8h by default)");
         }
     }
 

@@ -64,6 +64,13 @@ record RelayProperties(
                     + "; it must be at least 1 day: a record deleted before a worker read it is sent again"
                     + " only by the stuck-task sweep, up to hours later");
         }
+        // 0 (or below 1 ms, waited in whole milliseconds) had an idle relay ask PostgreSQL for tasks again
+        // without a pause, on one core for as long as the gateway ran.
+        if (idlePollInterval != null && idlePollInterval.compareTo(Duration.ofMillis(1)) < 0) {
+            throw new IllegalArgumentException("bulk.gateway.relay.idle-poll-interval is " + shown(idlePollInterval)
+                    + "; it must be at least 1ms (100ms by default), or an idle relay queries the database"
+                    + " without a pause");
+        }
         // 0 sent the next pass at once after a failed one, doubling to 0 again: a broker or database
         // outage was met with passes as fast as the gateway could make them.
         if (initialBackoff != null && !initialBackoff.isPositive()) {

@@ -62,6 +62,19 @@ public class StuckTaskSweeper {
             @Value("${bulk.gateway.stuck-tasks.after:15m}") Duration after,
             @Value("${bulk.gateway.stuck-tasks.batch-size:5000}") int batchSize,
             MeterRegistry meters) {
+        // At 0 the sweep's loop never ended (no statement takes a job, and 0 is not below 0): a scheduler
+        // thread queried PostgreSQL without a pause. Below 0 every sweep failed.
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("bulk.gateway.stuck-tasks.batch-size is " + batchSize
+                    + "; it must be at least 1 (5000 by default): the most jobs one statement of the"
+                    + " stuck-task sweep takes");
+        }
+        // At 0 or less every pending task of every job the relay sent in full was sent again at each sweep.
+        if (after == null || !after.isPositive()) {
+            throw new IllegalArgumentException("bulk.gateway.stuck-tasks.after is " + after
+                    + "; it must be positive (15m by default), or every pending task is sent again at each"
+                    + " sweep (bulk.gateway.stuck-tasks.interval)");
+        }
         this.jdbc = jdbc;
         this.after = after;
         this.batchSize = batchSize;

@@ -86,6 +86,18 @@ record WebhookProperties(
             throw new IllegalArgumentException("bulk.gateway.webhooks.max-backoff is " + text(maxBackoff)
                     + "; it must be at least bulk.gateway.webhooks.initial-backoff, " + text(initialBackoff));
         }
+        // 0 (or below 1 ms, waited in whole milliseconds) had an idle dispatcher look for events and due
+        // messages again without a pause; a pass back-off of 0 did the same while the database failed.
+        if (pollInterval != null && pollInterval.compareTo(Duration.ofMillis(1)) < 0) {
+            throw new IllegalArgumentException("bulk.gateway.webhooks.poll-interval is " + text(pollInterval)
+                    + "; it must be at least 1ms (1s by default), or an idle dispatcher queries the database"
+                    + " without a pause");
+        }
+        if (pollInterval != null && passMaxBackoff != null && passMaxBackoff.compareTo(pollInterval) < 0) {
+            throw new IllegalArgumentException("bulk.gateway.webhooks.pass-max-backoff is " + text(passMaxBackoff)
+                    + "; it must be at least bulk.gateway.webhooks.poll-interval, " + text(pollInterval)
+                    + ", the first wait after a failed pass of the dispatcher");
+        }
         if (lease != null && connectTimeout != null && readTimeout != null) {
             Duration shortest = connectTimeout.plus(readTimeout).plus(LEASE_MARGIN);
             if (lease.compareTo(shortest) < 0) {

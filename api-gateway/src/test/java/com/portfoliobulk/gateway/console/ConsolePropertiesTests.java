@@ -3,6 +3,7 @@ package com.portfoliobulk.gateway.console;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.convert.ApplicationConversionService;
@@ -96,6 +97,31 @@ class ConsolePropertiesTests {
                         .rootCause()
                         .hasMessageContaining("bulk.gateway.console.identity-provider-read-timeout is PT0S;"
                                 + " it must be from 1 ms to 2147483647 ms"));
+    }
+
+    /**
+     * Before, a session timeout of 0 (or under a second) started the gateway and every signed-in
+     * session ended at its next request; a negative one never ended. Now either stops the start,
+     * naming the setting; a second is kept.
+     */
+    @Test
+    void aSessionTimeoutOutsideOneSecondToIntegerMaxValueSecondsStopsTheStart() {
+        gateway.run(
+                context -> assertThat(context.getBean(ConsoleProperties.class).sessionTimeout())
+                        .isEqualTo(Duration.ofHours(8)));
+        gateway.withPropertyValues("bulk.gateway.console.session-timeout=1s")
+                .run(context -> assertThat(
+                                context.getBean(ConsoleProperties.class).sessionTimeout())
+                        .isEqualTo(Duration.ofSeconds(1)));
+        Map.of("0", "PT0S", "500ms", "PT0.5S", "-1s", "PT-1S", "2147483648s", "PT596523H14M8S")
+                .forEach((timeout, shown) -> gateway.withPropertyValues(
+                                "bulk.gateway.console.session-timeout=" + timeout)
+                        .run(context -> assertThat(context)
+                                .hasFailed()
+                                .getFailure()
+                                .rootCause()
+                                .hasMessage("bulk.gateway.console.session-timeout is " + shown
+                                        + "; it must be from 1 s to 2147483647 s (about 68 years; 8h by default)")));
     }
 
     /**

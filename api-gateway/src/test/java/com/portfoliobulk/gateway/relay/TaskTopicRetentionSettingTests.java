@@ -164,13 +164,42 @@ class TaskTopicRetentionSettingTests {
     }
 
     /**
-     * The stuck-task sweep as the gateway schedules it. Before, an interval of 0 stopped the start with
-     * an {@code IllegalArgumentException} that named nothing. Now the start fails naming the property.
+     * Before, an idle poll interval of 0 (or under 1 ms) started the gateway, and an idle relay asked
+     * PostgreSQL for tasks again without a pause.
+     */
+    @Test
+    void anIdlePollIntervalUnderOneMillisecondIsRefusedNamingIt() {
+        gateway.run(context -> assertThat(context.getBean(RelayProperties.class).idlePollInterval())
+                .isEqualTo(Duration.ofMillis(100)));
+        gateway.withPropertyValues("bulk.gateway.relay.idle-poll-interval=1ms")
+                .run(context -> assertThat(
+                                context.getBean(RelayProperties.class).idlePollInterval())
+                        .isEqualTo(Duration.ofMillis(1)));
+        Map.of("0", "0s", "500us", "0.0005s", "-1s", "-1s")
+                .forEach((interval, shown) -> gateway.withPropertyValues(
+                                "bulk.gateway.relay.idle-poll-interval=" + interval)
+                        .run(context -> assertThat(context)
+                                .hasFailed()
+                                .getFailure()
+                                .rootCause()
+                                .hasMessageStartingWith("bulk.gateway.relay.idle-poll-interval is " + shown
+                                        + "; it must be at least 1ms (100ms by default)")));
+    }
+
+    /**
+     * The stuck-task sweep as the gateway schedules it. Before, a batch size of 0 started the gateway and
+     * the sweep's loop never ended, querying PostgreSQL without a pause; {@code after} of 0 sent every
+     * pending task again at each sweep; an interval of 0 stopped the start with an {@code
+     * IllegalArgumentException} that named nothing. Each now stops the start, naming its property.
      */
     @ParameterizedTest
     @CsvSource(
             delimiter = '|',
             value = {
+                "bulk.gateway.stuck-tasks.batch-size=0 | bulk.gateway.stuck-tasks.batch-size is 0; it must be at least 1",
+                "bulk.gateway.stuck-tasks.batch-size=-5 | bulk.gateway.stuck-tasks.batch-size is -5; it must be at least 1",
+                "bulk.gateway.stuck-tasks.after=0 | bulk.gateway.stuck-tasks.after is PT0S; it must be positive",
+                "bulk.gateway.stuck-tasks.after=-1m | bulk.gateway.stuck-tasks.after is PT-1M; it must be positive",
                 "bulk.gateway.stuck-tasks.interval=0 | bulk.gateway.stuck-tasks.interval is '0'; it must be a positive"
                         + " duration of at least 1ms",
                 "bulk.gateway.stuck-tasks.interval=-1m | bulk.gateway.stuck-tasks.interval is '-1m'; it must be a"

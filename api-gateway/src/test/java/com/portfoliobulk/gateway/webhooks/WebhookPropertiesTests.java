@@ -73,6 +73,35 @@ class WebhookPropertiesTests {
                                 + " bulk.gateway.webhooks.initial-backoff, 10s"));
     }
 
+    /**
+     * Before, a poll interval of 0 (or under 1 ms) started the gateway, and an idle dispatcher looked
+     * for events and due messages without a pause; so did a failing one with a pass back-off of 0.
+     */
+    @Test
+    void aPollIntervalUnderOneMillisecondOrAShorterPassBackOffIsRefusedNamingIt() {
+        gateway.withPropertyValues(
+                        "bulk.gateway.webhooks.poll-interval=1ms", "bulk.gateway.webhooks.pass-max-backoff=1ms")
+                .run(context -> assertThat(
+                                context.getBean(WebhookProperties.class).passMaxBackoff())
+                        .isEqualTo(Duration.ofMillis(1)));
+        for (String[] refused : new String[][] {{"0", "0s"}, {"500us", "0.0005s"}, {"-1s", "-1s"}}) {
+            gateway.withPropertyValues("bulk.gateway.webhooks.poll-interval=" + refused[0])
+                    .run(context -> assertThat(context)
+                            .hasFailed()
+                            .getFailure()
+                            .rootCause()
+                            .hasMessageStartingWith("bulk.gateway.webhooks.poll-interval is " + refused[1]
+                                    + "; it must be at least 1ms (1s by default)"));
+        }
+        gateway.withPropertyValues("bulk.gateway.webhooks.pass-max-backoff=0")
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageStartingWith("bulk.gateway.webhooks.pass-max-backoff is 0s; it must be at least"
+                                + " bulk.gateway.webhooks.poll-interval, 1s"));
+    }
+
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties(WebhookProperties.class)
     static class Webhooks {}
