@@ -1,6 +1,9 @@
 package com.portfoliobulk.worker.mail;
 
+import com.portfoliobulk.servicesupport.settings.InvalidSettingException;
 import java.util.Properties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.context.annotation.Bean;
@@ -22,6 +25,8 @@ import org.springframework.scheduling.annotation.EnableScheduling;
 @EnableScheduling
 class MailConfiguration {
 
+    private static final Logger log = LoggerFactory.getLogger(MailConfiguration.class);
+
     /**
      * Spring Boot's mail sender ({@code spring.mail.*}), sending with the worker's SMTP transport: it
      * waits {@code bulk.worker.mail.data-reply-timeout} for the server's acceptance of a message
@@ -39,10 +44,42 @@ class MailConfiguration {
                     Properties settings = sender.getJavaMailProperties();
                     settings.setProperty("mail.smtp.starttls.enable", String.valueOf(mail.upgradesToTls()));
                     settings.setProperty("mail.smtp.starttls.required", String.valueOf(mail.requiresTls()));
+                    checkTls(sender, mail);
                     DataReplyTimeoutTransport.install(sender, mail.dataReplyTimeout());
                 }
                 return bean;
             }
         };
+    }
+
+    /**
+     * Credentials go only over TLS: implicit ({@code spring.mail.protocol=smtps}) or STARTTLS required.
+     * With STARTTLS merely offered, a man in the middle that strips the server's offer received the SMTP
+     * login and every invitation link in the clear, and nothing told of it. Without credentials, mail
+     * that may go out in the clear is said once at start.
+     */
+    static void checkTls(JavaMailSenderImpl sender, MailProperties mail) {
+        boolean implicitTls = "smtps".equalsIgnoreCase(sender.getProtocol());
+        if (implicitTls || mail.requiresTls()) {
+            return;
+        }
+        boolean credentials =
+                sender.getUsername() != null && !sender.getUsername().isBlank()
+                        || sender.getPassword() != null && !sender.getPassword().isBlank();
+        if (credentials) {
+            throw new InvalidSettingException(
+                    "BULK_SMTP_STARTTLS_REQUIRED",
+                    "BULK_SMTP_STARTTLS_REQUIRED (bulk.worker.mail.starttls-required) is false while SMTP"
+                            + " credentials are set (BULK_SMTP_USERNAME, BULK_SMTP_PASSWORD): anyone between the"
+                            + " worker and " + sender.getHost() + " who removes the server's STARTTLS offer would"
+                            + " receive the SMTP login and every invitation link in the clear",
+                    "Set BULK_SMTP_STARTTLS_REQUIRED=true, or spring.mail.protocol=smtps for implicit TLS.");
+        }
+        log.warn(
+                "Invitation e-mails to {}:{} may go out without TLS ({}): their links open accounts; set"
+                        + " BULK_SMTP_STARTTLS_REQUIRED=true, or spring.mail.protocol=smtps",
+                sender.getHost(),
+                sender.getPort(),
+                mail.upgradesToTls() ? "STARTTLS is used only when the server offers it" : "STARTTLS is off");
     }
 }

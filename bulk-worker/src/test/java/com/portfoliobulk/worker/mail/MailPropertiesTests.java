@@ -9,6 +9,7 @@ import jakarta.mail.internet.MimeMessage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -187,10 +188,42 @@ class MailPropertiesTests {
     }
 
     /**
+     * SMTP credentials with STARTTLS merely used when offered ({@code BULK_SMTP_STARTTLS_REQUIRED}
+     * false, its default): before, the worker started, and a man in the middle that removed the server's
+     * STARTTLS offer received the login and every invitation link in the clear. Now the worker does not
+     * start, naming the variable; with STARTTLS required, or implicit TLS (smtps), it starts.
+     */
+    @Test
+    void credentialsWithoutRequiredTlsStopTheWorkerNamingTheVariable() {
+        Map<String, String> credentials = Map.of("BULK_SMTP_USERNAME", "invitations", "BULK_SMTP_PASSWORD", "secret");
+
+        worker(credentials)
+                .run(context -> assertThat(context)
+                        .hasFailed()
+                        .getFailure()
+                        .rootCause()
+                        .hasMessageStartingWith("BULK_SMTP_STARTTLS_REQUIRED (bulk.worker.mail.starttls-required) is"
+                                + " false while SMTP credentials are set"));
+        Map<String, String> required = new HashMap<>(credentials);
+        required.put("BULK_SMTP_STARTTLS_REQUIRED", "true");
+        worker(required).run(context -> assertThat(context).hasNotFailed());
+        Map<String, String> smtps = new HashMap<>(credentials);
+        smtps.put("spring.mail.protocol", "smtps");
+        worker(smtps).run(context -> assertThat(context).hasNotFailed());
+        worker(Map.of()).run(context -> assertThat(context).hasNotFailed());
+    }
+
+    /**
      * The worker's mail settings as it starts with them: its {@code bulk-worker.yml}, one environment
      * variable set, Spring Boot's mail sender and the worker's mail configuration.
      */
     private static ApplicationContextRunner worker(String variable, String value) {
+        return worker(Map.of(variable, value));
+    }
+
+    private static ApplicationContextRunner worker(Map<String, String> variables) {
+        Map<String, Object> environment = new HashMap<>(variables);
+        environment.putIfAbsent("BULK_SMTP_HOST", "127.0.0.1");
         return new ApplicationContextRunner()
                 .withInitializer(context -> {
                     MutablePropertySources sources = context.getEnvironment().getPropertySources();
@@ -201,8 +234,7 @@ class MailPropertiesTests {
                     } catch (IOException ex) {
                         throw new UncheckedIOException(ex);
                     }
-                    sources.addFirst(new MapPropertySource(
-                            "environment", Map.of(variable, value, "BULK_SMTP_HOST", "127.0.0.1")));
+                    sources.addFirst(new MapPropertySource("environment", environment));
                 })
                 .withConfiguration(AutoConfigurations.of(MailSenderAutoConfiguration.class))
                 .withUserConfiguration(WorkerMail.class);
