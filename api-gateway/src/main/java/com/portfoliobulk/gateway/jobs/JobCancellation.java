@@ -1,5 +1,6 @@
 package com.portfoliobulk.gateway.jobs;
 
+import com.portfoliobulk.contracts.Actor;
 import com.portfoliobulk.gateway.security.Caller;
 import com.portfoliobulk.gateway.security.PortfolioAccess;
 import com.portfoliobulk.gateway.web.RequestRefusedException;
@@ -177,19 +178,25 @@ public class JobCancellation {
      * submitted (not the identity provider's) that are still queued or in progress, as a cancel of each
      * does: tasks applied stay applied, pending ones end {@code CANCELLED} ({@code JOB_CANCELLED}), the
      * job ends {@code CANCELLED} and its {@code job.cancelled} webhooks go out once the removal commits.
-     * Answers the jobs it cancelled, by id.
+     * Each job is marked withdrawn by {@code withdrawer} in its cancellation: the worker then sends none
+     * of the invitation e-mails it queued and revokes the invitations it applied, as {@code withdrawer}
+     * (an ordinary cancel leaves them to be sent). Answers the jobs it cancelled, by id.
      */
     @Transactional(propagation = Propagation.MANDATORY)
-    public List<UUID> cancelSubmittedBy(UUID portfolioId, UUID userId) {
-        return cancelAll(portfolioId, jobs.unfinishedSubmittedBy(portfolioId, userId), jobId -> {});
+    public List<UUID> cancelSubmittedBy(UUID portfolioId, UUID userId, Actor withdrawer) {
+        return cancelAll(
+                portfolioId,
+                jobs.unfinishedSubmittedBy(portfolioId, userId),
+                jobId -> jobs.markWithdrawn(jobId, withdrawer));
     }
 
     /**
      * Cancels, in the caller's transaction, the jobs still queued or in progress that any of the users
      * submitted in a portfolio they are no longer a portfolio user of, as {@link #cancelSubmittedBy} does
      * for one user's removal: for a run that removed several users of several portfolios at once. Every
-     * lock is taken first, in the worker's order, as {@link #cancelAll} takes them. Answers the jobs it
-     * cancelled by portfolio.
+     * lock is taken first, in the worker's order, as {@link #cancelAll} takes them. Each job is marked
+     * withdrawn by its portfolio's identity provider (named by the SCIM token it used last). Answers the
+     * jobs it cancelled by portfolio.
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public Map<UUID, List<UUID>> cancelSubmittedByFormerUsers(List<UUID> userIds) {
@@ -204,7 +211,7 @@ public class JobCancellation {
         jobs.lockForCancellation(listed.stream().map(Map.Entry::getValue).toList());
         for (Map.Entry<UUID, UUID> job : listed) {
             try {
-                cancel(job.getKey(), job.getValue(), () -> {});
+                cancel(job.getKey(), job.getValue(), () -> jobs.markWithdrawnByIdentityProvider(job.getValue()));
                 cancelled
                         .computeIfAbsent(job.getKey(), portfolio -> new ArrayList<>())
                         .add(job.getValue());

@@ -2,6 +2,7 @@ package com.portfoliobulk.gateway.jobs;
 
 import com.portfoliobulk.contracts.AccountRole;
 import com.portfoliobulk.contracts.Actor;
+import com.portfoliobulk.contracts.ActorKind;
 import com.portfoliobulk.contracts.JobOrigin;
 import com.portfoliobulk.contracts.JobStatus;
 import com.portfoliobulk.contracts.JobType;
@@ -319,6 +320,46 @@ class Jobs {
                 .query((row, n) ->
                         Map.entry(row.getObject("portfolio_id", UUID.class), row.getObject("id", UUID.class)))
                 .list();
+    }
+
+    /**
+     * Marks a job just cancelled as withdrawn by {@code withdrawer} (the removal of the portfolio user
+     * who submitted it), in the cancellation's transaction (jobs migration V201).
+     */
+    void markWithdrawn(UUID jobId, Actor withdrawer) {
+        jdbc.sql("""
+                        UPDATE jobs.bulk_jobs
+                           SET withdrawn_by_user_id = :userId, withdrawn_by_email = :email, withdrawn_by_kind = :kind
+                         WHERE id = :id
+                        """)
+                .param("id", jobId)
+                .param("userId", withdrawer.userId())
+                .param("email", withdrawer.email())
+                .param("kind", withdrawer.kind().name())
+                .update();
+    }
+
+    /**
+     * As {@link #markWithdrawn}, by the job's portfolio's identity provider, named by the SCIM token it
+     * used last (as the hourly removal of deprovisioned users' roles names it in the admin log), or by
+     * the nil id when the portfolio has none.
+     */
+    void markWithdrawnByIdentityProvider(UUID jobId) {
+        jdbc.sql("""
+                        UPDATE jobs.bulk_jobs j
+                           SET withdrawn_by_user_id = coalesce(
+                                   (SELECT t.id FROM jobs.scim_tokens t
+                                     WHERE t.portfolio_id = j.portfolio_id
+                                     ORDER BY t.last_used_at DESC NULLS LAST, t.created_at DESC, t.id
+                                     LIMIT 1),
+                                   '00000000-0000-0000-0000-000000000000'),
+                               withdrawn_by_email = :email, withdrawn_by_kind = :kind
+                         WHERE j.id = :id
+                        """)
+                .param("id", jobId)
+                .param("email", Actor.IDENTITY_PROVIDER_NAME)
+                .param("kind", ActorKind.IDENTITY_PROVIDER.name())
+                .update();
     }
 
     /**

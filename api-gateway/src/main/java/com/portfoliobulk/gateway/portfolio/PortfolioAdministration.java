@@ -336,7 +336,7 @@ public class PortfolioAdministration {
         List<UUID> cancelled = granted.contains(PortfolioPermission.USER_MANAGEMENT_EDIT.name())
                         || granted.contains(PortfolioPermission.OWNER.name())
                 ? List.of()
-                : cancellation.cancelSubmittedBy(portfolioId, userId);
+                : cancellation.cancelSubmittedBy(portfolioId, userId, actor(caller));
         log(
                 portfolioId,
                 caller,
@@ -413,7 +413,7 @@ public class PortfolioAdministration {
     private void remove(UUID portfolioId, Actor actor, PortfolioUserRepository.Row user, String removed) {
         users.deleteById(user.id());
         List<UUID> cancelled =
-                cancellation.cancelSubmittedBy(portfolioId, user.id().userId());
+                cancellation.cancelSubmittedBy(portfolioId, user.id().userId(), actor);
         int withdrawn = jdbc.sql(
                         "DELETE FROM jobs.owner_transfers WHERE portfolio_id = :portfolioId AND to_user_id = :userId")
                 .param("portfolioId", portfolioId)

@@ -395,6 +395,15 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
         assertThat(taskStatuses(roguesJob)).containsExactlyInAnyOrder("SUCCEEDED ", "CANCELLED JOB_CANCELLED");
         assertThat(jobAsOwner(steadysJob)).isEqualTo("QUEUED total=1 pending=1 succeeded=0 cancelled=0");
         assertThat(taskStatuses(steadysJob)).containsExactly("PENDING ");
+        assertThat(withdrawnBy(roguesJob))
+                .as("withdrawn by the removal: the worker revokes its applied invitation and sends no e-mail")
+                .isEqualTo(ownerId + " " + portfolio.email("owner") + " ADMINISTRATOR");
+        assertThat(withdrawnBy(steadysJob)).isEqualTo("null null null");
+        Answer cancelled = api.post(steady, jobPath(portfolio.id(), steadysJob) + "/cancel", null, null);
+        assertThat(cancelled.status()).as(cancelled.text()).isEqualTo(202);
+        assertThat(withdrawnBy(steadysJob))
+                .as("an ordinary cancel: what the job applied is announced")
+                .isEqualTo("null null null");
         assertThat(adminLog())
                 .containsExactly("PORTFOLIO_USER_REMOVED " + portfolio.email("owner") + " " + ownerId + " "
                         + portfolio.email("rogue") + " removed (was Admin); 1 unfinished job(s) they submitted"
@@ -440,6 +449,7 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
         assertThat(toEditor.status()).as(toEditor.text()).isEqualTo(200);
         assertThat(jobAsOwner(loweredsJob)).isEqualTo("CANCELLED total=1 pending=0 succeeded=0 cancelled=1");
         assertThat(taskStatuses(loweredsJob)).containsExactly("CANCELLED JOB_CANCELLED");
+        assertThat(withdrawnBy(loweredsJob)).isEqualTo(ownerId + " " + portfolio.email("owner") + " ADMINISTRATOR");
         assertThat(jobAsOwner(editorsJob)).isEqualTo("QUEUED total=1 pending=1 succeeded=0 cancelled=0");
         assertThat(taskStatuses(editorsJob)).containsExactly("PENDING ");
         Answer log = call(HttpMethod.GET, owner, path("/admin-log"), null);
@@ -481,6 +491,8 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
         assertThat(deactivated.status()).as(deactivated.text()).isEqualTo(200);
         assertThat(jobAsOwner(roguesJob)).isEqualTo("CANCELLED total=1 pending=0 succeeded=0 cancelled=1");
         assertThat(taskStatuses(roguesJob)).containsExactly("CANCELLED JOB_CANCELLED");
+        assertThat(withdrawnBy(roguesJob))
+                .isEqualTo(scimToken.body().path("tokenId").asString() + " identity provider IDENTITY_PROVIDER");
         assertThat(jobAsOwner(steadysJob)).isEqualTo("QUEUED total=1 pending=1 succeeded=0 cancelled=0");
         UUID offboarding = jdbc.sql("SELECT id FROM jobs.bulk_jobs WHERE portfolio_id = ? AND origin = 'SCIM'")
                 .param(portfolio.id())
@@ -675,6 +687,7 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
         assertThat(adminLog()).containsExactly(removal);
         assertThat(jobAsOwner(leftJob)).isEqualTo("CANCELLED total=1 pending=0 succeeded=0 cancelled=1");
         assertThat(taskStatuses(leftJob)).containsExactly("CANCELLED JOB_CANCELLED");
+        assertThat(withdrawnBy(leftJob)).isEqualTo(tokenId + " identity provider IDENTITY_PROVIDER");
 
         // A second run finds nothing left to do.
         deprovisionedUsers.sweep();
@@ -923,6 +936,19 @@ class DatabasePermissionsIntegrationTests extends PortfolioAdministrationTest {
     }
 
     /** The job as the Owner reads it: its status and task counts. */
+    /** Who withdrew the job (jobs migration V201): their id, address and kind; {@code null}s when no one. */
+    private String withdrawnBy(UUID jobId) {
+        return jdbc.sql("""
+                        SELECT withdrawn_by_user_id || ' ' || withdrawn_by_email || ' ' || withdrawn_by_kind AS actor,
+                               withdrawn_by_user_id IS NULL AND withdrawn_by_email IS NULL
+                                   AND withdrawn_by_kind IS NULL AS nobody
+                          FROM jobs.bulk_jobs WHERE id = ?
+                        """)
+                .param(jobId)
+                .query((rs, n) -> rs.getBoolean("nobody") ? "null null null" : rs.getString("actor"))
+                .single();
+    }
+
     private String jobAsOwner(UUID jobId) {
         Answer job = api.get(owner, jobPath(portfolio.id(), jobId));
         assertThat(job.status()).as(job.text()).isEqualTo(200);

@@ -44,6 +44,11 @@ class InvitationMailStore {
      * jobs are found with one index probe each (a loose scan of {@code invitation_mails_pending_by_job}),
      * and so is each one's oldest due message and its portfolio, so the messages of running jobs, which
      * may be many, are never read, nor all of a large job's.
+     *
+     * <p>A job withdrawn by the removal of the portfolio user who submitted it (cancelled and marked
+     * withdrawn in one commit, jobs migration V201) holds its messages as a running one does: they
+     * announce invitations by someone no longer allowed to make them, which {@link
+     * WithdrawnJobInvitations} revokes before it ends the messages {@code CANCELLED}.
      */
     private static final String FINISHED_JOBS_WITH_DUE_MAIL = """
             WITH RECURSIVE pending(job_id) AS (
@@ -66,7 +71,8 @@ class InvitationMailStore {
                         LIMIT 1) first
                  WHERE pending.job_id IS NOT NULL
                    AND NOT EXISTS (SELECT 1 FROM jobs.bulk_jobs j
-                                    WHERE j.id = pending.job_id AND j.status IN ('QUEUED', 'IN_PROGRESS'))
+                                    WHERE j.id = pending.job_id
+                                      AND (j.status IN ('QUEUED', 'IN_PROGRESS') OR j.withdrawn_by_kind IS NOT NULL))
                    AND %s
             ) finished
               LEFT JOIN unnest(:portfolios, :claims) AS served(portfolio_id, claims)
@@ -91,7 +97,8 @@ class InvitationMailStore {
               LEFT JOIN directory.portfolios p ON p.id = m.portfolio_id
              WHERE m.job_id = :jobId AND m.status = 'PENDING' AND m.next_attempt_at <= now()
                AND NOT EXISTS (SELECT 1 FROM jobs.bulk_jobs j
-                                WHERE j.id = m.job_id AND j.status IN ('QUEUED', 'IN_PROGRESS'))
+                                WHERE j.id = m.job_id
+                                  AND (j.status IN ('QUEUED', 'IN_PROGRESS') OR j.withdrawn_by_kind IS NOT NULL))
                AND %s
              ORDER BY m.next_attempt_at
              LIMIT 1

@@ -47,6 +47,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -434,6 +435,72 @@ class InvitationMailIntegrationTests extends WorkerIntegrationSupport {
         taskRecords().publish(List.of(running.message(1)));
         awaitFinished(running);
         assertThat(awaitOneMailTo(waiting).subject()).contains("invited you to 2 account(s)");
+    }
+
+    /**
+     * A job that the removal of the administrator who submitted it cancelled (and marked withdrawn) after
+     * it had applied some of its invitations: none of its e-mails goes out, the invitations it applied
+     * are revoked, each logged {@code INVITATION_REVOKED} by the remover, and its e-mail ends {@code
+     * CANCELLED}. Before, the cancellation released the e-mail: the outsider got the fired
+     * administrator's invitation as ADMIN to 2 accounts, naming them, and its link made them ADMIN. A job
+     * an administrator cancels still sends the invitations it applied.
+     */
+    @Test
+    void theInvitationsOfAJobWithdrawnByItsSubmittersRemovalAreRevokedAndNeverMailed() {
+        Portfolio portfolio = directory.portfolio(4);
+        String outsider = directory.newEmail();
+        String invitee = directory.newEmail();
+        SubmittedJob withdrawn = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(
+                        TaskSpec.invite(portfolio.ownedAccount(0).id(), null, outsider, AccountRole.ADMIN, EXPIRES),
+                        TaskSpec.invite(portfolio.ownedAccount(1).id(), null, outsider, AccountRole.ADMIN, EXPIRES),
+                        TaskSpec.invite(portfolio.ownedAccount(2).id(), null, outsider, AccountRole.ADMIN, EXPIRES)));
+        SubmittedJob cancelled = jobs.submit(
+                portfolio.id(),
+                JobType.INVITE_USERS,
+                JobFixture.administrator(),
+                List.of(
+                        TaskSpec.invite(portfolio.ownedAccount(3).id(), null, invitee, AccountRole.ANALYST, EXPIRES),
+                        TaskSpec.invite(
+                                portfolio.ownedAccount(3).id(),
+                                null,
+                                directory.newEmail(),
+                                AccountRole.ANALYST,
+                                EXPIRES)));
+        taskRecords().publish(List.of(withdrawn.message(0), withdrawn.message(1), cancelled.message(0)));
+        await().atMost(PATIENCE)
+                .until(() -> Stream.of(withdrawn.taskId(0), withdrawn.taskId(1), cancelled.taskId(0))
+                        .allMatch(task -> jobs.task(task).status() == TaskStatus.SUCCEEDED));
+        Actor remover = JobFixture.administrator();
+
+        jobs.cancelWithdrawnBy(withdrawn.id(), remover);
+        jobs.cancel(cancelled.id());
+
+        assertThat(awaitOneMailTo(invitee).subject()).contains("invited you to 1 account(s)");
+        await().atMost(PATIENCE).until(() -> !"PENDING".equals(mailStatus(outsider)));
+        assertThat(mailStatus(outsider)).isEqualTo("CANCELLED");
+        assertThat(TestSmtp.receivedBy(outsider))
+                .as("the withdrawn job's e-mail")
+                .isEmpty();
+        UUID outsiderId = directory.userIdByEmail(outsider).orElseThrow();
+        for (int account = 0; account < 2; account++) {
+            assertThat(directory.membership(portfolio.ownedAccount(account).id(), outsiderId))
+                    .isEmpty();
+            AccountActivityEvent revoked =
+                    awaitEvent(portfolio.ownedAccount(account).id(), ActivityAction.INVITATION_REVOKED);
+            assertThat(revoked.actor()).isEqualTo(remover);
+            assertThat(revoked.jobId()).isEqualTo(withdrawn.id());
+            assertThat(revoked.previousRole()).isEqualTo(AccountRole.ADMIN);
+            assertThat(revoked.targetUser().email()).isEqualTo(outsider);
+        }
+        assertThat(directory.membership(
+                        portfolio.ownedAccount(3).id(),
+                        directory.userIdByEmail(invitee).orElseThrow()))
+                .as("the cancelled job's invitation")
+                .isPresent();
     }
 
     /**
