@@ -125,7 +125,8 @@ class LocalStackIntegrationTests {
                     .contains("\"status\":\"UP\"")
                     .contains("{\"userId\":\"" + DemoPortfolio.LEAVER_ID
                             + "\",\"email\":\"leaver@demo.example\",\"accounts\":150}")
-                    .contains("{\"changes\":148,\"skipped\":2,\"byReason\":{\"OWNER_PROTECTED\":2}}")
+                    .contains(
+                            "{\"changes\":148,\"skipped\":2,\"byReason\":{\"OWNER_PROTECTED\":2},\"portfolioUsers\":[]}")
                     .contains("{\"status\":\"COMPLETED\",\"counts\":{\"total\":150,\"pending\":0,"
                             + "\"succeeded\":148,\"skipped\":2,\"failed\":0,\"cancelled\":0},\"percentDone\":100}")
                     .contains("\"email\":\"leaver@demo.example\",\"reason\":\"OWNER_PROTECTED\"}")
