@@ -247,14 +247,16 @@ class JobStatusCacheTests {
 
     @Test
     void afterAPollReadTheJobPastTheLongestAgeThePollsThatFollowAreAnsweredFromThatRead() {
-        // The longest age leaves the poll after the slow read most of a second to come within it.
-        JobStatusCache cache = stuckCache(Duration.ofSeconds(1));
+        // Four times the other tests' time to live, and the longest age ten times that: a poll after the
+        // slow read comes within them also on a machine that holds the test's thread up for a while.
+        Duration ttl = STUCK_TTL.multipliedBy(4);
+        JobStatusCache cache = stuckCache(ttl, ttl.multipliedBy(10));
         pollTwice(cache);
         awaitTheStuckReadAhead();
         Job slowlyRead = job(2);
         Supplier<Optional<Job>> slowRead = () -> {
             reads.incrementAndGet();
-            sleep(STUCK_TTL.multipliedBy(3).dividedBy(2));
+            sleep(ttl.multipliedBy(3).dividedBy(2));
             return Optional.of(slowlyRead);
         };
         // Polls following one another until one reads the job itself, past the longest age; that read
